@@ -1,0 +1,34 @@
+using LoginEtl.Worker.Hosting;
+using LoginEtl.Worker.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace LoginEtl.Worker.Commands;
+
+/// <summary><c>login-etl migrate</c>: creates user_logins when missing and the service's own tables.</summary>
+static class MigrateCommand
+{
+    public static async Task<int> RunAsync(string[] configurationArgs)
+    {
+        var builder = Host.CreateApplicationBuilder(configurationArgs);
+        builder.AddLoginEtlLogging();
+        builder.AddLoginDatabase();
+        using var host = builder.Build();
+
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync();
+        try
+        {
+            var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
+            await db.Database.MigrateAsync();
+            Console.WriteLine(pending.Count == 0
+                ? "The database is up to date."
+                : $"Applied {pending.Count} migration(s): {string.Join(", ", pending)}");
+            return 0;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new StartupException($"cannot migrate the database (ConnectionStrings__LoginDb): {ex.Message}", ex);
+        }
+    }
+}

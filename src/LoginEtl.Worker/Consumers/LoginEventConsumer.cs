@@ -1,0 +1,50 @@
+using LoginEtl.Worker.Contracts;
+using LoginEtl.Worker.Masking;
+using LoginEtl.Worker.Persistence;
+using LoginEtl.Worker.Sqs;
+using MassTransit;
+
+namespace LoginEtl.Worker.Consumers;
+
+/// <summary>
+/// Validates a login event, masks its personal fields, encodes its version and stores it once.
+/// An invalid event throws <see cref="InvalidLoginEventException"/>; a failed write throws what the database said.
+/// </summary>
+public sealed partial class LoginEventConsumer(HmacMasker masker, LoginWriter writer, ILogger<LoginEventConsumer> logger)
+    : IConsumer<LoginEvent>
+{
+    public async Task Consume(ConsumeContext<LoginEvent> context)
+    {
+        var login = LoginEventValidator.Validate(context.Message);
+        var (messageId, sentAt) = Identify(context);
+
+        var row = new UserLogin
+        {
+            UserId = login.UserId,
+            DeviceType = login.DeviceType,
+            MaskedIp = masker.MaskIp(login.Ip),
+            MaskedDeviceId = masker.MaskDeviceId(login.DeviceId),
+            Locale = login.Locale,
+            AppVersion = login.AppVersion,
+            CreateDate = DateOnly.FromDateTime(sentAt.UtcDateTime),
+        };
+
+        var outcome = await writer.WriteAsync(messageId, row, context.CancellationToken);
+        if (outcome == WriteOutcome.AlreadyStored)
+            LogAlreadyStored(logger, messageId);
+    }
+
+    // From SQS the inbox key is the SQS message id and the event time its SentTimestamp; on any other
+    // transport (the test harness) MassTransit's own message id and sent time stand in.
+    static (string MessageId, DateTimeOffset SentAt) Identify(ConsumeContext context)
+    {
+        if (context.TryGetPayload<SqsDelivery>(out var delivery))
+            return (delivery.MessageId, delivery.SentAt);
+
+        var messageId = context.MessageId ?? throw new InvalidOperationException("The message has no message id to deduplicate on");
+        return (messageId.ToString(), context.SentTime ?? DateTime.UtcNow);
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Message {MessageId} was stored before; this delivery adds no row")]
+    static partial void LogAlreadyStored(ILogger logger, string messageId);
+}

@@ -1,0 +1,41 @@
+using LoginEtl.Worker.Consumers;
+using LoginEtl.Worker.Masking;
+using LoginEtl.Worker.Sqs;
+using LoginEtl.Worker.Telemetry;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace LoginEtl.Worker.Hosting;
+
+public static class LoginEtlRegistration
+{
+    /// <summary>Everything <c>login-etl run</c> needs: masking, the database, SQS, the bus and the receive endpoint.</summary>
+    public static IHostApplicationBuilder AddLoginEtl(this IHostApplicationBuilder builder)
+    {
+        builder.AddLoginEtlPipeline();
+        builder.AddSqs();
+        builder.Services.AddSingleton<DrainMonitor>();
+        builder.Services.AddHostedService<SqsReceiveEndpoint>();
+        return builder;
+    }
+
+    /// <summary>The consume pipeline without a transport: masking, validation, the consumer and the database writer.</summary>
+    public static IHostApplicationBuilder AddLoginEtlPipeline(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MaskingOptions>().BindConfiguration(MaskingOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MaskingOptions>, MaskingOptionsValidator>();
+        builder.Services.AddSingleton<HmacMasker>();
+
+        builder.Services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<LoginEtlTelemetry>();
+        builder.AddLoginDatabase();
+
+        builder.Services.AddMassTransit(x =>
+        {
+            x.AddLoginEtlConsumers();
+            // The SQS endpoint feeds the consumer through a dispatcher; the in-memory bus only hosts it.
+            x.UsingInMemory();
+        });
+        return builder;
+    }
+}

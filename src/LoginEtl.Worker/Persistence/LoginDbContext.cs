@@ -1,0 +1,37 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace LoginEtl.Worker.Persistence;
+
+public sealed class LoginDbContext(DbContextOptions<LoginDbContext> options) : DbContext(options)
+{
+    public const string UserLoginsTable = "user_logins";
+    public const string InboxTable = "loginetl_inbox";
+
+    public DbSet<UserLogin> UserLogins => Set<UserLogin>();
+    public DbSet<InboxMessage> Inbox => Set<InboxMessage>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<UserLogin>(login =>
+        {
+            // The table predates the service and has no key; its migration is raw SQL (CREATE TABLE IF NOT EXISTS).
+            login.ToTable(UserLoginsTable, t => t.ExcludeFromMigrations());
+            login.HasNoKey();
+            login.Property(x => x.UserId).HasColumnName("user_id").HasMaxLength(128);
+            login.Property(x => x.DeviceType).HasColumnName("device_type").HasMaxLength(32);
+            login.Property(x => x.MaskedIp).HasColumnName("masked_ip").HasMaxLength(256);
+            login.Property(x => x.MaskedDeviceId).HasColumnName("masked_device_id").HasMaxLength(256);
+            login.Property(x => x.Locale).HasColumnName("locale").HasMaxLength(32);
+            login.Property(x => x.AppVersion).HasColumnName("app_version");
+            login.Property(x => x.CreateDate).HasColumnName("create_date");
+        });
+
+        modelBuilder.Entity<InboxMessage>(inbox =>
+        {
+            inbox.ToTable(InboxTable);
+            inbox.HasKey(x => x.MessageId);
+            inbox.Property(x => x.MessageId).HasColumnName("message_id").HasMaxLength(128);
+            inbox.Property(x => x.StoredAt).HasColumnName("stored_at").HasDefaultValueSql("now()");
+        });
+    }
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using LoginEtl.Worker.Telemetry;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LoginEtl.Worker.Persistence;
+
+public enum WriteOutcome
+{
+    Stored,
+    AlreadyStored,
+}
+
+/// <summary>
+/// Group commit: logins from concurrent consumers queue here and are written many to a transaction,
+/// each row with its inbox record, so a message delivered twice is stored once. Every caller learns
+/// the outcome of its own login once the transaction that holds it has committed (or failed).
+/// </summary>
+public sealed class LoginWriter : IAsyncDisposable
+{
+    // One statement per batch: the inbox insert says which message ids are new, and only their rows go in.
+    const string InsertSql = """
+        WITH batch AS (
+            SELECT * FROM unnest(@message_ids, @user_ids, @device_types, @masked_ips, @masked_device_ids,
+                                 @locales, @app_versions, @create_dates)
+                AS b(message_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date)
+        ), fresh AS (
+            INSERT INTO loginetl_inbox (message_id)
+            SELECT message_id FROM batch
+            ON CONFLICT (message_id) DO NOTHING
+            RETURNING message_id
+        ), stored AS (
+            INSERT INTO user_logins (user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date)
+            SELECT b.user_id, b.device_type, b.masked_ip, b.masked_device_id, b.locale, b.app_version, b.create_date
+            FROM batch b JOIN fresh f ON f.message_id = b.message_id
+        )
+        SELECT message_id FROM fresh
+        """;
+
+    readonly IDbContextFactory<LoginDbContext> _contexts;
+    readonly WriterOptions _options;
+    readonly LoginEtlTelemetry _telemetry;
+    readonly Channel<PendingLogin> _queue = Channel.CreateUnbounded<PendingLogin>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Task _loop;
+
+    public LoginWriter(IDbContextFactory<LoginDbContext> contexts, IOptions<WriterOptions> options, LoginEtlTelemetry telemetry)
+    {
+        _contexts = contexts;
+        _options = options.Value;
+        _telemetry = telemetry;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Completes when the transaction holding this login has committed; throws when it failed.</summary>
+    public Task<WriteOutcome> WriteAsync(string messageId, UserLogin login, CancellationToken cancellationToken)
+    {
+        var pending = new PendingLogin(messageId, login);
+        if (!_queue.Writer.TryWrite(pending))
+            throw new ObjectDisposedException(nameof(LoginWriter));
+
+        return pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+
+    async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<PendingLogin>(_options.MaxBatchSize);
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            if (_options.BatchWait > TimeSpan.Zero)
+                await Task.Delay(_options.BatchWait).ConfigureAwait(false);
+
+            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+                batch.Add(pending);
+
+            await CommitAsync(batch).ConfigureAwait(false);
+            batch.Clear();
+        }
+    }
+
+    async Task CommitAsync(List<PendingLogin> batch)
+    {
+        try
+        {
+            await CommitBatchAsync(batch).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (batch.Count > 1 && IsRowLevel(ex))
+        {
+            // The server refused a value in the batch: commit one by one so that the login it rejects
+            // fails alone instead of taking its neighbours down with it.
+            foreach (var pending in batch)
+                await CommitAsync([pending]).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            foreach (var pending in batch)
+                pending.Completion.TrySetException(ex);
+        }
+    }
+
+    async Task CommitBatchAsync(List<PendingLogin> batch)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var unique = DistinctByMessageId(batch);
+
+        await using var db = await _contexts.CreateDbContextAsync().ConfigureAwait(false);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await connection.OpenAsync().ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+
+        var fresh = new HashSet<string>(unique.Count, StringComparer.Ordinal);
+        await using (var command = BuildInsert(connection, transaction, unique))
+        await using (var rows = await command.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            while (await rows.ReadAsync().ConfigureAwait(false))
+                fresh.Add(rows.GetString(0));
+        }
+
+        await transaction.CommitAsync().ConfigureAwait(false);
+        _telemetry.RecordBatch(batch.Count, fresh.Count, Stopwatch.GetElapsedTime(started));
+
+        foreach (var pending in batch)
+        {
+            // Only the first of two deliveries of one message in the same batch can be the one that stored it.
+            var stored = fresh.Remove(pending.MessageId);
+            pending.Completion.TrySetResult(stored ? WriteOutcome.Stored : WriteOutcome.AlreadyStored);
+        }
+    }
+
+    // Class 22 (data exception) and 23 (integrity constraint violation) belong to one row, not to the server.
+    static bool IsRowLevel(PostgresException ex) =>
+        ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal);
+
+    static List<PendingLogin> DistinctByMessageId(List<PendingLogin> batch)
+    {
+        var seen = new HashSet<string>(batch.Count, StringComparer.Ordinal);
+        var unique = new List<PendingLogin>(batch.Count);
+        foreach (var pending in batch)
+        {
+            if (seen.Add(pending.MessageId))
+                unique.Add(pending);
+        }
+
+        return unique;
+    }
+
+    static NpgsqlCommand BuildInsert(NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingLogin> batch)
+    {
+        var count = batch.Count;
+        var messageIds = new string[count];
+        var userIds = new string[count];
+        var deviceTypes = new string[count];
+        var maskedIps = new string[count];
+        var maskedDeviceIds = new string[count];
+        var locales = new string?[count];
+        var appVersions = new int[count];
+        var createDates = new DateOnly[count];
+        for (var i = 0; i < count; i++)
+        {
+            var (messageId, login) = (batch[i].MessageId, batch[i].Login);
+            messageIds[i] = messageId;
+            userIds[i] = login.UserId;
+            deviceTypes[i] = login.DeviceType;
+            maskedIps[i] = login.MaskedIp;
+            maskedDeviceIds[i] = login.MaskedDeviceId;
+            locales[i] = login.Locale;
+            appVersions[i] = login.AppVersion;
+            createDates[i] = login.CreateDate;
+        }
+
+        var command = new NpgsqlCommand(InsertSql, connection, transaction);
+        command.Parameters.Add(TextArray("message_ids", messageIds));
+        command.Parameters.Add(TextArray("user_ids", userIds));
+        command.Parameters.Add(TextArray("device_types", deviceTypes));
+        command.Parameters.Add(TextArray("masked_ips", maskedIps));
+        command.Parameters.Add(TextArray("masked_device_ids", maskedDeviceIds));
+        command.Parameters.Add(TextArray("locales", locales));
+        command.Parameters.Add(new NpgsqlParameter<int[]>("app_versions", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = appVersions });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly[]>("create_dates", NpgsqlDbType.Array | NpgsqlDbType.Date) { TypedValue = createDates });
+        return command;
+    }
+
+    static NpgsqlParameter<string?[]> TextArray(string name, string?[] values) =>
+        new(name, NpgsqlDbType.Array | NpgsqlDbType.Varchar) { TypedValue = values };
+
+    sealed record PendingLogin(string MessageId, UserLogin Login)
+    {
+        public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,38 @@
+using LoginEtl.Worker;
+using LoginEtl.Worker.Commands;
+
+const string Usage = """
+    usage: login-etl <command> [--Section:Key=value ...]
+
+    commands:
+      migrate          create user_logins (when missing) and the service's own tables
+      run              consume the queue until stopped (SIGTERM, Ctrl+C)
+      run --drain      consume until the queue holds no visible, in-flight or delayed message, then exit 0
+      produce FILE     send one message per line of FILE (- for standard input) to the queue
+
+    Settings come from appsettings.json, the environment (Section__Key) and --Section:Key=value.
+    """;
+
+try
+{
+    return args switch
+    {
+        ["migrate", .. var rest] => await MigrateCommand.RunAsync(rest),
+        ["run", "--drain", .. var rest] => await RunCommand.RunAsync(drain: true, rest),
+        ["run", .. var rest] => await RunCommand.RunAsync(drain: false, rest),
+        ["produce", var path, .. var rest] when !path.StartsWith("--", StringComparison.Ordinal) => await ProduceCommand.RunAsync(path, rest),
+        ["help" or "--help" or "-h"] => PrintUsage(Console.Out, 0),
+        _ => PrintUsage(Console.Error, 2),
+    };
+}
+catch (StartupException ex)
+{
+    Console.Error.WriteLine($"login-etl: {ex.Message}");
+    return 1;
+}
+
+static int PrintUsage(TextWriter writer, int exitCode)
+{
+    writer.WriteLine(Usage);
+    return exitCode;
+}

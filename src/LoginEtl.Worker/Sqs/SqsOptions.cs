@@ -1,0 +1,41 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LoginEtl.Worker.Sqs;
+
+public sealed class SqsOptions
+{
+    public const string Section = "Sqs";
+
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Sqs__QueueName is empty")]
+    public string QueueName { get; set; } = "login-queue";
+
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Sqs__DeadLetterQueueName is empty")]
+    public string DeadLetterQueueName { get; set; } = "login-queue-dlq";
+
+    /// <summary>An explicit endpoint (LocalStack, an emulator); otherwise the AWS SDK resolves it (AWS_ENDPOINT_URL_SQS, AWS_REGION).</summary>
+    [Url(ErrorMessage = "Sqs__ServiceUrl is not a URL")]
+    public string? ServiceUrl { get; set; }
+
+    /// <summary>Concurrent ReceiveMessage loops; each holds up to 10 messages in flight.</summary>
+    [Range(1, 256, ErrorMessage = "Sqs__Pollers must be from 1 to 256")]
+    public int Pollers { get; set; } = 16;
+
+    /// <summary>Long-polling wait of one ReceiveMessage call.</summary>
+    [Range(0, 20, ErrorMessage = "Sqs__WaitTimeSeconds must be from 0 to 20")]
+    public int WaitTimeSeconds { get; set; } = 20;
+
+    /// <summary>Visibility timeout given to a message after a transient failure, doubled on each further receive.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "12:00:00", ErrorMessage = "Sqs__RedeliveryDelay must be from 0 to 12 hours")]
+    public TimeSpan RedeliveryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest redelivery delay the doubling may reach.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "12:00:00", ErrorMessage = "Sqs__MaxRedeliveryDelay must be from 0 to 12 hours")]
+    public TimeSpan MaxRedeliveryDelay { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan RedeliveryDelayFor(int receiveCount)
+    {
+        var doublings = Math.Clamp(receiveCount - 1, 0, 30);
+        var delay = RedeliveryDelay * Math.Pow(2, doublings);
+        return delay < MaxRedeliveryDelay ? delay : MaxRedeliveryDelay;
+    }
+}

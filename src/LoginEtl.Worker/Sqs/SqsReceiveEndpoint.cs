@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Text;
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using LoginEtl.Worker.Consumers;
+using LoginEtl.Worker.Telemetry;
+using MassTransit;
+using MassTransit.Transports;
+using Microsoft.Extensions.Options;
+
+namespace LoginEtl.Worker.Sqs;
+
+/// <summary>
+/// The SQS side of the service: pollers long-poll the queue ten messages at a time and hand each message to
+/// MassTransit's receive pipeline. A message is deleted only once the pipeline returned (its row is
+/// committed), or once it is safely in the dead-letter queue; after a transient failure it is left on the
+/// queue with a growing visibility timeout, and SQS moves it to the dead-letter queue after maxReceiveCount.
+/// </summary>
+public sealed partial class SqsReceiveEndpoint(
+    IAmazonSQS sqs,
+    SqsQueues queues,
+    IReceiveEndpointDispatcherFactory dispatchers,
+    DrainMonitor drain,
+    LoginEtlTelemetry telemetry,
+    IOptions<SqsOptions> options,
+    ILogger<SqsReceiveEndpoint> logger) : BackgroundService
+{
+    const int MaxMessagesPerReceive = 10;
+    const string ErrorKindAttribute = "loginetl.error-kind";
+    const string ErrorReasonAttribute = "loginetl.error-reason";
+    const string OriginalMessageIdAttribute = "loginetl.original-message-id";
+    const string SourceQueueAttribute = "loginetl.source-queue";
+    const int MaxMessageAttributes = 10;
+
+    static readonly IReadOnlyDictionary<string, object> NoHeaders = new Dictionary<string, object>();
+    static readonly TimeSpan MaxReceiveBackoff = TimeSpan.FromSeconds(30);
+
+    readonly SqsOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var dispatcher = dispatchers.CreateConsumerReceiver<LoginEventConsumer>(_options.QueueName);
+        LogStarted(logger, _options.QueueName, _options.Pollers);
+
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, _options.Pollers).Select(_ => PollAsync(dispatcher, stoppingToken)));
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogPollerCrashed(logger, ex);
+            Environment.ExitCode = 1;
+            throw;
+        }
+    }
+
+    async Task PollAsync(IReceiveEndpointDispatcher dispatcher, CancellationToken stoppingToken)
+    {
+        var waitSeconds = drain.Enabled ? Math.Min(_options.WaitTimeSeconds, 1) : _options.WaitTimeSeconds;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            List<Message> messages;
+            try
+            {
+                var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+                {
+                    QueueUrl = queues.QueueUrl,
+                    MaxNumberOfMessages = MaxMessagesPerReceive,
+                    WaitTimeSeconds = waitSeconds,
+                    MessageSystemAttributeNames = [MessageSystemAttributeName.SentTimestamp, MessageSystemAttributeName.ApproximateReceiveCount],
+                    MessageAttributeNames = ["All"],
+                }, stoppingToken);
+                messages = response.Messages ?? [];
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or TimeoutException)
+            {
+                var backoff = ReceiveBackoff(++failures);
+                LogReceiveFailed(logger, ex.GetType().Name, ex.Message, backoff);
+                await Task.Delay(backoff, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                continue;
+            }
+
+            if (messages.Count == 0)
+            {
+                await drain.QueueLooksEmptyAsync(stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                continue;
+            }
+
+            drain.MessagesReceived();
+            telemetry.Received(messages.Count);
+            try
+            {
+                // Messages in hand are finished even when the service is stopping: their rows commit and they are deleted.
+                var settlements = await Task.WhenAll(messages.Select(m => HandleAsync(dispatcher, m)));
+                await SettleAsync(messages, settlements);
+            }
+            finally
+            {
+                telemetry.Settled(messages.Count);
+            }
+        }
+    }
+
+    async Task<Settlement> HandleAsync(IReceiveEndpointDispatcher dispatcher, Message message)
+    {
+        var delivery = ToDelivery(message);
+        if (!LooksLikeJsonObject(message.Body))
+            return await DeadLetterAsync(message, new DeadLetterReason(InvalidKinds.NotAnObject, "body is not a JSON object"))
+                ? Settlement.Deleted
+                : Release(delivery);
+
+        try
+        {
+            var headers = Guid.TryParse(message.MessageId, out _)
+                ? new Dictionary<string, object> { [MessageHeaders.MessageId] = message.MessageId }
+                : NoHeaders;
+            await dispatcher.Dispatch(Encoding.UTF8.GetBytes(message.Body), headers, CancellationToken.None, delivery);
+            return Settlement.Deleted;
+        }
+        catch (Exception ex) when (DeadLetterReason.TryClassify(ex, out var reason))
+        {
+            return await DeadLetterAsync(message, reason) ? Settlement.Deleted : Release(delivery);
+        }
+        catch (Exception ex)
+        {
+            var settlement = Release(delivery);
+            LogTransientFailure(logger, message.MessageId, delivery.ReceiveCount, ex.GetType().Name, ex.Message, settlement.Delay);
+            telemetry.Redelivered();
+            return settlement;
+        }
+    }
+
+    Settlement Release(SqsDelivery delivery) => new(Delete: false, _options.RedeliveryDelayFor(delivery.ReceiveCount));
+
+    async Task<bool> DeadLetterAsync(Message message, DeadLetterReason reason)
+    {
+        var attributes = new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal)
+        {
+            [ErrorKindAttribute] = StringAttribute(reason.Kind),
+            [ErrorReasonAttribute] = StringAttribute(reason.Reason),
+            [OriginalMessageIdAttribute] = StringAttribute(message.MessageId),
+            [SourceQueueAttribute] = StringAttribute(_options.QueueName),
+        };
+        foreach (var (name, value) in message.MessageAttributes ?? [])
+        {
+            if (attributes.Count < MaxMessageAttributes)
+                attributes.TryAdd(name, value);
+        }
+
+        try
+        {
+            await sqs.SendMessageAsync(new SendMessageRequest
+            {
+                QueueUrl = queues.DeadLetterQueueUrl,
+                MessageBody = message.Body,
+                MessageAttributes = attributes,
+            });
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or TimeoutException)
+        {
+            // Left on the queue: the next delivery tries again, and SQS's redrive policy is the last resort.
+            LogDeadLetterFailed(logger, message.MessageId, reason.Kind, ex.GetType().Name, ex.Message);
+            return false;
+        }
+
+        telemetry.DeadLettered(reason.Kind);
+        LogDeadLettered(logger, message.MessageId, reason.Kind, reason.Reason);
+        return true;
+    }
+
+    async Task SettleAsync(List<Message> messages, Settlement[] settlements)
+    {
+        var deletes = new List<DeleteMessageBatchRequestEntry>(messages.Count);
+        var releases = new List<ChangeMessageVisibilityBatchRequestEntry>();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var id = i.ToString(CultureInfo.InvariantCulture);
+            if (settlements[i].Delete)
+                deletes.Add(new DeleteMessageBatchRequestEntry { Id = id, ReceiptHandle = messages[i].ReceiptHandle });
+            else
+                releases.Add(new ChangeMessageVisibilityBatchRequestEntry
+                {
+                    Id = id,
+                    ReceiptHandle = messages[i].ReceiptHandle,
+                    VisibilityTimeout = (int)Math.Ceiling(settlements[i].Delay.TotalSeconds),
+                });
+        }
+
+        try
+        {
+            if (deletes.Count > 0)
+            {
+                var response = await sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest { QueueUrl = queues.QueueUrl, Entries = deletes });
+                foreach (var failed in response.Failed ?? [])
+                    LogSettleFailed(logger, "delete", messages[int.Parse(failed.Id, CultureInfo.InvariantCulture)].MessageId, failed.Code);
+            }
+
+            if (releases.Count > 0)
+            {
+                var response = await sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest { QueueUrl = queues.QueueUrl, Entries = releases });
+                foreach (var failed in response.Failed ?? [])
+                    LogSettleFailed(logger, "release", messages[int.Parse(failed.Id, CultureInfo.InvariantCulture)].MessageId, failed.Code);
+            }
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or TimeoutException)
+        {
+            // Nothing is lost: an undeleted message comes back when its visibility runs out, and its inbox record
+            // makes that delivery a no-op.
+            LogSettleBatchFailed(logger, messages.Count, ex.GetType().Name, ex.Message);
+        }
+    }
+
+    static SqsDelivery ToDelivery(Message message)
+    {
+        var attributes = message.Attributes;
+        var sentAt = attributes is not null && attributes.TryGetValue(MessageSystemAttributeName.SentTimestamp, out var sent)
+            && long.TryParse(sent, CultureInfo.InvariantCulture, out var sentMs)
+                ? DateTimeOffset.FromUnixTimeMilliseconds(sentMs)
+                : DateTimeOffset.UtcNow;
+        var receiveCount = attributes is not null && attributes.TryGetValue(MessageSystemAttributeName.ApproximateReceiveCount, out var count)
+            && int.TryParse(count, CultureInfo.InvariantCulture, out var parsed)
+                ? parsed
+                : 1;
+        return new SqsDelivery(message.MessageId, sentAt, receiveCount);
+    }
+
+    // A login event is a JSON object; anything else (a bare literal, an array, plain text) is refused before
+    // deserialization, whose errors for those shapes are neither uniform nor free of the body's text.
+    static bool LooksLikeJsonObject(string body) => body.AsSpan().TrimStart().StartsWith('{');
+
+    static TimeSpan ReceiveBackoff(int failures)
+    {
+        var ceiling = TimeSpan.FromMilliseconds(200 * Math.Pow(2, Math.Min(failures, 10)));
+        if (ceiling > MaxReceiveBackoff)
+            ceiling = MaxReceiveBackoff;
+        return ceiling * (0.5 + Random.Shared.NextDouble() / 2);
+    }
+
+    static MessageAttributeValue StringAttribute(string value) => new() { DataType = "String", StringValue = value };
+
+    readonly record struct Settlement(bool Delete, TimeSpan Delay)
+    {
+        public static Settlement Deleted { get; } = new(true, TimeSpan.Zero);
+    }
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Receiving from {QueueName} with {Pollers} pollers")]
+    static partial void LogStarted(ILogger logger, string queueName, int pollers);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Receive failed ({ErrorType}: {Error}); retrying in {Backoff}")]
+    static partial void LogReceiveFailed(ILogger logger, string errorType, string error, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Message {MessageId} failed on receive {ReceiveCount} ({ErrorType}: {Error}); it will be redelivered in {Delay}")]
+    static partial void LogTransientFailure(ILogger logger, string messageId, int receiveCount, string errorType, string error, TimeSpan delay);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Message {MessageId} dead-lettered: {ErrorKind}: {ErrorReason}")]
+    static partial void LogDeadLettered(ILogger logger, string messageId, string errorKind, string errorReason);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Message {MessageId} ({ErrorKind}) could not be sent to the dead-letter queue ({ErrorType}: {Error}); it stays on the queue")]
+    static partial void LogDeadLetterFailed(ILogger logger, string messageId, string errorKind, string errorType, string error);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Could not {Action} message {MessageId}: {Code}")]
+    static partial void LogSettleFailed(ILogger logger, string action, string messageId, string code);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Could not settle {Count} messages ({ErrorType}: {Error}); they will be redelivered")]
+    static partial void LogSettleBatchFailed(ILogger logger, int count, string errorType, string error);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Critical, Message = "A poller stopped on an unexpected error")]
+    static partial void LogPollerCrashed(ILogger logger, Exception exception);
+}

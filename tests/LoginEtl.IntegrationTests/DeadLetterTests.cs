@@ -1,0 +1,68 @@
+using LoginEtl.IntegrationTests.Infrastructure;
+
+namespace LoginEtl.IntegrationTests;
+
+[Collection(IntegrationCollection.Name)]
+public class DeadLetterTests
+{
+    const string Ip = "203.0.113.77";
+    const string DeviceId = "555-12-3456";
+
+    static string Login(string userId = "\"u\"", string deviceType = "\"ios\"", string ip = $"\"{Ip}\"",
+        string deviceId = $"\"{DeviceId}\"", string locale = "null", string appVersion = "\"1.2.3\"") =>
+        $$"""{"user_id": {{userId}}, "device_type": {{deviceType}}, "ip": {{ip}}, "device_id": {{deviceId}}, "locale": {{locale}}, "app_version": {{appVersion}}}""";
+
+    // Each body, the kind it must be dead-lettered with, and a word its reason must contain.
+    public static TheoryData<string, string, string> InvalidMessages => new()
+    {
+        { "not json at all", "not_an_object", "JSON object" },
+        { "[1, 2, 3]", "not_an_object", "JSON object" },
+        { "null", "not_an_object", "JSON object" },
+        { "\"a string\"", "not_an_object", "JSON object" },
+        { """{"user_id": "u", "ip": """, "malformed_json", "line 1" },
+        { "{}", "missing_field", "user_id" },
+        { """{"foo": "oops_wrong_msg_type", "bar": "123"}""", "missing_field", "user_id" },
+        { Login(userId: "12"), "wrong_type", "user_id" },
+        { Login(ip: "[1]"), "wrong_type", "ip" },
+        { Login(locale: "{}"), "wrong_type", "locale" },
+        { Login(ip: "\"\\ud800\""), "wrong_type", "ip" },
+        { Login(deviceId: "null"), "missing_field", "device_id" },
+        { Login(userId: "\"\""), "empty_field", "user_id" },
+        { Login(deviceType: "\"   \""), "empty_field", "device_type" },
+        { Login(userId: $"\"{new string('u', 129)}\""), "too_long", "user_id" },
+        { Login(deviceType: $"\"{new string('d', 33)}\""), "too_long", "device_type" },
+        { Login(locale: $"\"{new string('l', 33)}\""), "too_long", "locale" },
+        { Login(locale: "\"en\\u0000\""), "invalid_text", "locale" },
+        { Login(appVersion: "\"abc\""), "invalid_app_version", "app_version" },
+        { Login(appVersion: "\"1.1000\""), "invalid_app_version", "app_version" },
+        { Login(appVersion: "\"1.2.3.4\""), "invalid_app_version", "app_version" },
+        { Login(appVersion: "\"\""), "empty_field", "app_version" },
+        { Login(appVersion: "2"), "wrong_type", "app_version" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidMessages))]
+    public async Task An_invalid_message_goes_to_the_dead_letter_queue_with_its_reason(string body, string kind, string reasonMentions)
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var valid = Login(userId: "\"the-valid-one\"");
+        var ids = await queues.SendAsync([body, valid]);
+
+        Assert.Equal(0, await Etl.DrainAsync(database, queues, Etl.NewKey()));
+
+        var deadLetter = Assert.Single(await queues.DrainDeadLettersAsync());
+        Assert.Equal(body, deadLetter.Body);
+        Assert.Equal(kind, deadLetter.MessageAttributes["loginetl.error-kind"].StringValue);
+        var reason = deadLetter.MessageAttributes["loginetl.error-reason"].StringValue;
+        Assert.Contains(reasonMentions, reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(Ip, reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(DeviceId, reason, StringComparison.Ordinal);
+        Assert.Equal(ids[0], deadLetter.MessageAttributes["loginetl.original-message-id"].StringValue);
+        Assert.Equal(queues.Name, deadLetter.MessageAttributes["loginetl.source-queue"].StringValue);
+
+        var row = Assert.Single(await database.LoginsAsync());
+        Assert.Equal("the-valid-one", row.UserId);
+        Assert.Equal(0, await queues.DepthAsync(queues.Url));
+    }
+}

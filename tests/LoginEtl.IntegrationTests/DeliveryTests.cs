@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using LoginEtl.IntegrationTests.Infrastructure;
+using LoginEtl.Worker.Commands;
+using Npgsql;
+
+namespace LoginEtl.IntegrationTests;
+
+[Collection(IntegrationCollection.Name)]
+public class DeliveryTests
+{
+    [Fact]
+    public async Task A_message_delivered_twice_is_stored_once()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        // A one-second visibility timeout: while the write is held up, SQS hands the message out again.
+        await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 100, visibilityTimeoutSeconds: 1);
+        using var received = new MetricTotal("loginetl.messages.received");
+        using var duplicates = new MetricTotal("loginetl.messages.duplicates");
+        await queues.SendAsync(SampleLogins.Generate(1).Select(SampleLogins.ToJson));
+
+        Task<int> drain;
+        await using (var blocker = new NpgsqlConnection(database.ConnectionString))
+        {
+            await blocker.OpenAsync();
+            await using var transaction = await blocker.BeginTransactionAsync();
+            await using (var lockTable = new NpgsqlCommand("LOCK TABLE loginetl_inbox IN EXCLUSIVE MODE", blocker, transaction))
+                await lockTable.ExecuteNonQueryAsync();
+
+            drain = Etl.DrainAsync(database, queues, Etl.NewKey());
+            await Eventually.HoldsAsync(() => Task.FromResult(received.Total >= 2), "the message has been delivered twice");
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(0, await drain);
+        Assert.Single(await database.LoginsAsync());
+        Assert.True(duplicates.Total >= 1, "the second delivery was recognized as already stored");
+        Assert.Equal(0, await queues.DepthAsync(queues.Url));
+        Assert.Empty(await queues.DrainDeadLettersAsync());
+    }
+
+    [Fact]
+    public async Task Database_stopped_mid_run_loses_nothing_and_duplicates_nothing()
+    {
+        const int count = 3_000;
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 1_000);
+        using var redelivered = new MetricTotal("loginetl.messages.redelivered");
+        await queues.SendAsync(SampleLogins.Generate(count).Select(SampleLogins.ToJson));
+
+        var drain = Etl.DrainAsync(database, queues, Etl.NewKey(), "--Writer:MaxBatchSize=50");
+        await Eventually.HoldsAsync(async () => await database.ScalarAsync<long>("SELECT count(*) FROM user_logins") >= 200,
+            "some rows are stored");
+
+        await PostgresServer.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await PostgresServer.StartAsync();
+
+        Assert.Equal(0, await drain);
+        Assert.True(redelivered.Total > 0, "some messages failed while the database was down and were left for redelivery");
+        Assert.Equal(count, await database.ScalarAsync<long>("SELECT count(*) FROM user_logins"));
+        Assert.Equal(count, await database.ScalarAsync<long>("SELECT count(DISTINCT user_id) FROM user_logins"));
+        Assert.Equal(0, await queues.DepthAsync(queues.Url));
+        Assert.Empty(await queues.DrainDeadLettersAsync());
+    }
+}

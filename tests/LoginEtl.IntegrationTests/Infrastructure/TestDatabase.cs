@@ -1,0 +1,74 @@
+using LoginEtl.Worker.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace LoginEtl.IntegrationTests.Infrastructure;
+
+/// <summary>A database of its own for one test, migrated by the service's own migrations, dropped afterwards.</summary>
+sealed class TestDatabase : IAsyncDisposable
+{
+    TestDatabase(string name, string connectionString)
+    {
+        Name = name;
+        ConnectionString = connectionString;
+    }
+
+    public string Name { get; }
+
+    public string ConnectionString { get; }
+
+    public static async Task<TestDatabase> CreateAsync(bool migrate = true)
+    {
+        var name = $"loginetl_test_{Guid.NewGuid():N}";
+        await using (var admin = new NpgsqlConnection(TestServices.PostgresAdmin))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = name };
+        var database = new TestDatabase(name, builder.ConnectionString);
+        if (migrate)
+        {
+            await using var db = database.CreateContext();
+            await db.Database.MigrateAsync();
+        }
+
+        return database;
+    }
+
+    public LoginDbContext CreateContext() =>
+        new(new DbContextOptionsBuilder<LoginDbContext>().UseNpgsql(ConnectionString).Options);
+
+    public async Task<List<UserLogin>> LoginsAsync()
+    {
+        await using var db = CreateContext();
+        return await db.UserLogins.AsNoTracking().ToListAsync();
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+
+namespace LoginEtl.IntegrationTests.Infrastructure;
+
+/// <summary>A main queue and its dead-letter queue of their own on the SQS emulator, with a redrive policy.</summary>
+sealed class TestQueues : IAsyncDisposable
+{
+    TestQueues(IAmazonSQS sqs, string name, string url, string deadLetterName, string deadLetterUrl)
+    {
+        Sqs = sqs;
+        Name = name;
+        Url = url;
+        DeadLetterName = deadLetterName;
+        DeadLetterUrl = deadLetterUrl;
+    }
+
+    public IAmazonSQS Sqs { get; }
+    public string Name { get; }
+    public string Url { get; }
+    public string DeadLetterName { get; }
+    public string DeadLetterUrl { get; }
+
+    public static IAmazonSQS CreateClient() => new AmazonSQSClient(
+        new BasicAWSCredentials("test", "test"),
+        new AmazonSQSConfig { ServiceURL = TestServices.SqsServiceUrl, AuthenticationRegion = "us-east-1" });
+
+    public static async Task<TestQueues> CreateAsync(int maxReceiveCount = 5, int visibilityTimeoutSeconds = 30)
+    {
+        var sqs = CreateClient();
+        var name = $"logins-{Guid.NewGuid():N}";
+        var deadLetterName = name + "-dlq";
+
+        var deadLetterUrl = (await sqs.CreateQueueAsync(deadLetterName)).QueueUrl;
+        var deadLetterArn = (await sqs.GetQueueAttributesAsync(deadLetterUrl, ["QueueArn"])).QueueARN;
+        var redrive = JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["deadLetterTargetArn"] = deadLetterArn,
+            ["maxReceiveCount"] = maxReceiveCount.ToString(CultureInfo.InvariantCulture),
+        });
+        var url = (await sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = name,
+            Attributes = new Dictionary<string, string>
+            {
+                ["RedrivePolicy"] = redrive,
+                ["VisibilityTimeout"] = visibilityTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
+            },
+        })).QueueUrl;
+
+        return new TestQueues(sqs, name, url, deadLetterName, deadLetterUrl);
+    }
+
+    /// <summary>Sends each body as one message; returns the SQS message ids in order.</summary>
+    public async Task<List<string>> SendAsync(IEnumerable<string> bodies)
+    {
+        var ids = new List<string>();
+        foreach (var chunk in bodies.Chunk(10))
+        {
+            var response = await Sqs.SendMessageBatchAsync(new SendMessageBatchRequest
+            {
+                QueueUrl = Url,
+                Entries = chunk.Select((body, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), body)).ToList(),
+            });
+            Assert.Empty(response.Failed ?? []);
+            ids.AddRange(response.Successful.OrderBy(s => int.Parse(s.Id, CultureInfo.InvariantCulture)).Select(s => s.MessageId));
+        }
+
+        return ids;
+    }
+
+    /// <summary>Visible + in flight + delayed messages of a queue.</summary>
+    public async Task<long> DepthAsync(string url)
+    {
+        var attributes = await Sqs.GetQueueAttributesAsync(url,
+            ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]);
+        return (long)attributes.ApproximateNumberOfMessages + attributes.ApproximateNumberOfMessagesNotVisible
+            + attributes.ApproximateNumberOfMessagesDelayed;
+    }
+
+    /// <summary>Takes every message off the dead-letter queue, with its attributes.</summary>
+    public async Task<List<Message>> DrainDeadLettersAsync()
+    {
+        var messages = new List<Message>();
+        while (true)
+        {
+            var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+            {
+                QueueUrl = DeadLetterUrl,
+                MaxNumberOfMessages = 10,
+                WaitTimeSeconds = 0,
+                MessageAttributeNames = ["All"],
+                VisibilityTimeout = 60,
+            });
+            if (response.Messages is not { Count: > 0 } batch)
+                return messages;
+            messages.AddRange(batch);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Sqs.DeleteQueueAsync(Url);
+        await Sqs.DeleteQueueAsync(DeadLetterUrl);
+        Sqs.Dispose();
+    }
+}
