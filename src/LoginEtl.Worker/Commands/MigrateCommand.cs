@@ -10,8 +10,7 @@ static class MigrateCommand
 {
     public static async Task<int> RunAsync(string[] configurationArgs)
     {
-        var builder = Host.CreateApplicationBuilder(configurationArgs);
-        builder.AddLoginEtlLogging();
+        var builder = LoginEtlHost.CreateBuilder(configurationArgs);
         builder.AddLoginDatabase();
         using var host = builder.Build();
 

@@ -20,8 +20,7 @@ static class ProduceCommand
 
     public static async Task<int> RunAsync(string path, string[] configurationArgs)
     {
-        var builder = Host.CreateApplicationBuilder(configurationArgs);
-        builder.AddLoginEtlLogging();
+        var builder = LoginEtlHost.CreateBuilder(configurationArgs);
         builder.AddSqs();
         using var host = builder.Build();
 

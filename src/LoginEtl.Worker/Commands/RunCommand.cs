@@ -11,8 +11,7 @@ static class RunCommand
 {
     public static async Task<int> RunAsync(bool drain, string[] configurationArgs)
     {
-        var builder = Host.CreateApplicationBuilder(configurationArgs);
-        builder.AddLoginEtlLogging();
+        var builder = LoginEtlHost.CreateBuilder(configurationArgs);
         builder.AddLoginEtl();
         using var host = builder.Build();
 

@@ -46,6 +46,9 @@ public sealed partial class SqsReceiveEndpoint(
         try
         {
             await Task.WhenAll(Enumerable.Range(0, _options.Pollers).Select(_ => PollAsync(dispatcher, stoppingToken)));
+            var summary = telemetry.Summary();
+            LogSummary(logger, summary.Received, summary.Busy.TotalSeconds, summary.MessagesPerSecond, summary.Stored,
+                summary.Duplicates, summary.DeadLettered, summary.Redelivered);
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
@@ -270,6 +273,9 @@ public sealed partial class SqsReceiveEndpoint(
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Could not settle {Count} messages ({ErrorType}: {Error}); they will be redelivered")]
     static partial void LogSettleBatchFailed(ILogger logger, int count, string errorType, string error);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Received {Received} messages in {Seconds:F1} s ({Rate:F0} messages/s): {Stored} stored, {Duplicates} already stored, {DeadLettered} dead-lettered, {Redelivered} left for redelivery")]
+    static partial void LogSummary(ILogger logger, long received, double seconds, double rate, long stored, long duplicates, long deadLettered, long redelivered);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Critical, Message = "A poller stopped on an unexpected error")]
     static partial void LogPollerCrashed(ILogger logger, Exception exception);

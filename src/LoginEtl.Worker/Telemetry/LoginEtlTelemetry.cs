@@ -17,6 +17,13 @@ public sealed class LoginEtlTelemetry : IDisposable
     readonly Histogram<int> _batchSize;
     readonly Histogram<double> _writeDuration;
     long _inFlight;
+    long _receivedTotal;
+    long _storedTotal;
+    long _duplicateTotal;
+    long _deadLetteredTotal;
+    long _redeliveredTotal;
+    long _firstReceivedAt;
+    long _lastSettledAt;
 
     public LoginEtlTelemetry(IMeterFactory meters)
     {
@@ -39,21 +46,57 @@ public sealed class LoginEtlTelemetry : IDisposable
     {
         _received.Add(count);
         Interlocked.Add(ref _inFlight, count);
+        Interlocked.Add(ref _receivedTotal, count);
+        Interlocked.CompareExchange(ref _firstReceivedAt, Stopwatch.GetTimestamp(), 0);
     }
 
-    public void Settled(int count) => Interlocked.Add(ref _inFlight, -count);
+    public void Settled(int count)
+    {
+        Interlocked.Add(ref _inFlight, -count);
+        Interlocked.Exchange(ref _lastSettledAt, Stopwatch.GetTimestamp());
+    }
 
-    public void DeadLettered(string kind) => _deadLettered.Add(1, new KeyValuePair<string, object?>("error.kind", kind));
+    public void DeadLettered(string kind)
+    {
+        _deadLettered.Add(1, new KeyValuePair<string, object?>("error.kind", kind));
+        Interlocked.Increment(ref _deadLetteredTotal);
+    }
 
-    public void Redelivered() => _redelivered.Add(1);
+    public void Redelivered()
+    {
+        _redelivered.Add(1);
+        Interlocked.Increment(ref _redeliveredTotal);
+    }
 
     public void RecordBatch(int size, int stored, TimeSpan duration)
     {
         _stored.Add(stored);
         _duplicates.Add(size - stored);
+        Interlocked.Add(ref _storedTotal, stored);
+        Interlocked.Add(ref _duplicateTotal, size - stored);
         _batchSize.Record(size);
         _writeDuration.Record(duration.TotalSeconds);
     }
 
+    /// <summary>What this process has done so far, for the summary a run prints when it stops.</summary>
+    public RunSummary Summary()
+    {
+        var first = Interlocked.Read(ref _firstReceivedAt);
+        var last = Interlocked.Read(ref _lastSettledAt);
+        return new RunSummary(
+            Interlocked.Read(ref _receivedTotal),
+            Interlocked.Read(ref _storedTotal),
+            Interlocked.Read(ref _duplicateTotal),
+            Interlocked.Read(ref _deadLetteredTotal),
+            Interlocked.Read(ref _redeliveredTotal),
+            first == 0 || last < first ? TimeSpan.Zero : Stopwatch.GetElapsedTime(first, last));
+    }
+
     public void Dispose() => _meter.Dispose();
+}
+
+/// <summary>Counts of one run, and the time from its first receive to its last settled message.</summary>
+public sealed record RunSummary(long Received, long Stored, long Duplicates, long DeadLettered, long Redelivered, TimeSpan Busy)
+{
+    public double MessagesPerSecond => Busy > TimeSpan.Zero ? Received / Busy.TotalSeconds : 0;
 }
