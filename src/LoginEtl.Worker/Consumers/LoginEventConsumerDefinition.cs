@@ -20,7 +20,10 @@ public sealed class LoginEventConsumerDefinition(IOptions<RetryOptions> retry) :
         var options = retry.Value;
         endpointConfigurator.UseMessageRetry(r =>
         {
-            r.Exponential(options.Limit, options.MinInterval, options.MaxInterval, options.MinInterval);
+            if (options.Limit == 0)
+                r.None();
+            else
+                r.Exponential(options.Limit, options.MinInterval, options.MaxInterval, options.MinInterval);
             // A message that is wrong now is wrong on every retry.
             r.Ignore<InvalidLoginEventException>();
             r.Ignore<JsonException>();

@@ -16,6 +16,8 @@ namespace LoginEtl.Worker.Sqs;
 /// MassTransit's receive pipeline. A message is deleted only once the pipeline returned (its row is
 /// committed), or once it is safely in the dead-letter queue; after a transient failure it is left on the
 /// queue with a growing visibility timeout, and SQS moves it to the dead-letter queue after maxReceiveCount.
+/// On stop, each poller lets its current long poll return and finishes what it brought, so a graceful stop
+/// leaves no message waiting out a visibility timeout.
 /// </summary>
 public sealed partial class SqsReceiveEndpoint(
     IAmazonSQS sqs,
@@ -74,13 +76,9 @@ public sealed partial class SqsReceiveEndpoint(
                     WaitTimeSeconds = waitSeconds,
                     MessageSystemAttributeNames = [MessageSystemAttributeName.SentTimestamp, MessageSystemAttributeName.ApproximateReceiveCount],
                     MessageAttributeNames = ["All"],
-                }, stoppingToken);
+                }, CancellationToken.None); // A cancelled receive could strand messages SQS had already handed out.
                 messages = response.Messages ?? [];
                 failures = 0;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
             }
             catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or TimeoutException)
             {
