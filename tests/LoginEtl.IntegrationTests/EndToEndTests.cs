@@ -46,6 +46,29 @@ public class EndToEndTests
     }
 
     [Fact]
+    public async Task Mixed_traffic_drains_into_exactly_the_valid_rows_and_the_invalid_dead_letters()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var logins = SampleLogins.Generate(2_000);
+        string[] invalid =
+        [
+            """{"foo": "oops_wrong_msg_type", "bar": "123"}""", "not json", """{"user_id": 1}""", "[]",
+            """{"user_id": "u", "device_type": "ios", "ip": "1.2.3.4", "device_id": "1", "locale": null, "app_version": "x"}""",
+        ];
+        var bodies = logins.Select(SampleLogins.ToJson).ToList();
+        for (var i = 0; i < 100; i++)
+            bodies.Insert(i * 20, invalid[i % invalid.Length]);
+        await queues.SendAsync(bodies);
+
+        Assert.Equal(0, await Etl.DrainAsync(database, queues, Etl.NewKey()));
+
+        Assert.Equal(logins.Select(l => l.UserId).Order(), (await database.LoginsAsync()).Select(r => r.UserId).Order());
+        Assert.Equal(100, (await queues.DrainDeadLettersAsync()).Count);
+        Assert.Equal(0, await queues.DepthAsync(queues.Url));
+    }
+
+    [Fact]
     public async Task Real_data_oddities_are_stored_as_they_are_meant()
     {
         await using var database = await TestDatabase.CreateAsync();
