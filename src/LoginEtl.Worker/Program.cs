@@ -9,6 +9,12 @@ const string Usage = """
       run              consume the queue until stopped (SIGTERM, Ctrl+C)
       run --drain      consume until the queue holds no visible, in-flight or delayed message, then exit 0
       produce FILE     send one message per line of FILE (- for standard input) to the queue
+      keygen           print a new masking key (base64, 32 random bytes)
+      keygen --recovery --out DIR
+                       write a recovery key pair: DIR/recovery-public.pem, DIR/recovery-private.pem
+      unmask VALUE     print the original of an encrypt-mode mask, using the configured keys
+      unmask --private-key FILE VALUE
+                       print the original of a mask from its recovery record
 
     Settings come from appsettings.json, the environment (Section__Key) and --Section:Key=value.
     """;
@@ -21,11 +27,15 @@ try
         ["run", "--drain", .. var rest] => await RunCommand.RunAsync(drain: true, rest),
         ["run", .. var rest] => await RunCommand.RunAsync(drain: false, rest),
         ["produce", var path, .. var rest] when !path.StartsWith("--", StringComparison.Ordinal) => await ProduceCommand.RunAsync(path, rest),
+        ["keygen"] => KeygenCommand.PrintMaskingKey(),
+        ["keygen", "--recovery", "--out", var directory] => KeygenCommand.WriteRecoveryKeyPair(directory),
+        ["unmask", "--private-key", var keyFile, var mask, .. var rest] => await UnmaskCommand.WithPrivateKeyAsync(keyFile, mask, rest),
+        ["unmask", var mask, .. var rest] when !mask.StartsWith("--", StringComparison.Ordinal) => UnmaskCommand.WithKeys(mask, rest),
         ["help" or "--help" or "-h"] => PrintUsage(Console.Out, 0),
         _ => PrintUsage(Console.Error, 2),
     };
 }
-catch (StartupException ex)
+catch (Exception ex) when (ex is StartupException or LoginEtl.Worker.Masking.UnmaskException)
 {
     Console.Error.WriteLine($"login-etl: {ex.Message}");
     return 1;

@@ -10,26 +10,28 @@ namespace LoginEtl.Worker.Consumers;
 /// Validates a login event, masks its personal fields, encodes its version and stores it once.
 /// An invalid event throws <see cref="InvalidLoginEventException"/>; a failed write throws what the database said.
 /// </summary>
-public sealed partial class LoginEventConsumer(HmacMasker masker, LoginWriter writer, ILogger<LoginEventConsumer> logger)
+public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter writer, ILogger<LoginEventConsumer> logger)
     : IConsumer<LoginEvent>
 {
     public async Task Consume(ConsumeContext<LoginEvent> context)
     {
         var login = LoginEventValidator.Validate(context.Message);
+        var masked = masking.Mask(login);
         var (messageId, sentAt) = Identify(context);
 
         var row = new UserLogin
         {
             UserId = login.UserId,
             DeviceType = login.DeviceType,
-            MaskedIp = masker.MaskIp(login.Ip),
-            MaskedDeviceId = masker.MaskDeviceId(login.DeviceId),
+            MaskedIp = masked.MaskedIp,
+            MaskedDeviceId = masked.MaskedDeviceId,
             Locale = login.Locale,
             AppVersion = login.AppVersion,
             CreateDate = DateOnly.FromDateTime(sentAt.UtcDateTime),
         };
 
-        var outcome = await writer.WriteAsync(messageId, row, context.CancellationToken);
+        var outcome = await writer.WriteAsync(messageId, row, masked.Recovery, context.CancellationToken);
+        masking.Committed(masked.Recovery);
         if (outcome == WriteOutcome.AlreadyStored)
             LogAlreadyStored(logger, messageId);
     }

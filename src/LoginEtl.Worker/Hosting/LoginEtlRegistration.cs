@@ -19,12 +19,20 @@ public static class LoginEtlRegistration
         return builder;
     }
 
-    /// <summary>The consume pipeline without a transport: masking, validation, the consumer and the database writer.</summary>
-    public static IHostApplicationBuilder AddLoginEtlPipeline(this IHostApplicationBuilder builder)
+    /// <summary>The masking settings, checked once, as a <see cref="MaskingKeyRing"/>.</summary>
+    public static IHostApplicationBuilder AddMasking(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<MaskingOptions>().BindConfiguration(MaskingOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<MaskingOptions>, MaskingOptionsValidator>();
-        builder.Services.AddSingleton<HmacMasker>();
+        builder.Services.AddSingleton(sp => MaskingKeyRing.Load(sp.GetRequiredService<IOptions<MaskingOptions>>().Value));
+        return builder;
+    }
+
+    /// <summary>The consume pipeline without a transport: masking, validation, the consumer and the database writer.</summary>
+    public static IHostApplicationBuilder AddLoginEtlPipeline(this IHostApplicationBuilder builder)
+    {
+        builder.AddMasking();
+        builder.Services.AddSingleton<LoginMasking>();
 
         builder.Services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LoginEtlTelemetry>();

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace LoginEtl.Worker.Masking;
@@ -5,45 +7,171 @@ namespace LoginEtl.Worker.Masking;
 public sealed class MaskingOptions
 {
     public const string Section = "Masking";
-    public const int MinKeyBytes = 32;
 
-    /// <summary>Base64 secret of at least 32 bytes; <c>Masking__Key</c> in the environment.</summary>
+    /// <summary><c>hash</c> (keyed HMAC, not reversible) or <c>encrypt</c> (deterministic AES-GCM-SIV, reversible with the key).</summary>
+    public string Mode { get; set; } = MaskingModes.Hash;
+
+    /// <summary>The active key: base64 of at least 32 random bytes.</summary>
     public string? Key { get; set; }
+
+    /// <summary>The id new masks carry; by default eight hex characters derived from the key.</summary>
+    public string? KeyId { get; set; }
+
+    /// <summary>Keys no longer used for new values, by id, kept to unmask the values they made.</summary>
+    public Dictionary<string, string> RetiredKeys { get; set; } = [];
+
+    /// <summary>Optional RSA public key (PEM text or a path to a PEM file) to which every original value is also sealed.</summary>
+    public string? RecoveryPublicKey { get; set; }
+}
+
+public static class MaskingModes
+{
+    public const string Hash = "hash";
+    public const string Encrypt = "encrypt";
+}
+
+/// <summary>
+/// The masking settings, checked and decoded once. Every problem names its setting, so the service refuses to
+/// start with a message the operator can act on.
+/// </summary>
+public sealed partial class MaskingKeyRing
+{
+    MaskingKeyRing(string mode, MaskingKey active, IReadOnlyDictionary<string, MaskingKey> all, RSA? recoveryPublicKey)
+    {
+        Mode = mode;
+        Active = active;
+        All = all;
+        RecoveryPublicKey = recoveryPublicKey;
+    }
+
+    public string Mode { get; }
+
+    public MaskingKey Active { get; }
+
+    /// <summary>The active key and the retired ones, by id.</summary>
+    public IReadOnlyDictionary<string, MaskingKey> All { get; }
+
+    public RSA? RecoveryPublicKey { get; }
+
+    public static MaskingKeyRing Load(MaskingOptions options)
+    {
+        var errors = new List<string>();
+        var mode = options.Mode?.Trim().ToLowerInvariant();
+        if (mode is not (MaskingModes.Hash or MaskingModes.Encrypt))
+            errors.Add($"Masking__Mode must be '{MaskingModes.Hash}' or '{MaskingModes.Encrypt}'");
+
+        if (options.KeyId is { } keyId && !IsValidKeyId(keyId))
+            errors.Add("Masking__KeyId must be 1 to 32 letters, digits, '-' or '_', and not 'enc'");
+        if (options.KeyId is not null && string.IsNullOrWhiteSpace(options.Key))
+            errors.Add("Masking__KeyId is set but Masking__Key is not: give the key it names");
+
+        var active = DecodeKey(options.Key, "Masking__Key", options.KeyId, errors);
+        var all = new Dictionary<string, MaskingKey>(StringComparer.Ordinal);
+        if (active is not null)
+            all[active.Id] = active;
+
+        foreach (var (id, secret) in options.RetiredKeys)
+        {
+            var setting = $"Masking__RetiredKeys__{id}";
+            if (!IsValidKeyId(id))
+                errors.Add($"{setting}: the key id must be 1 to 32 letters, digits, '-' or '_', and not 'enc'");
+            else if (active is not null && id == active.Id)
+                errors.Add($"{setting}: the active key has the same id; retired keys need ids of their own");
+            else if (DecodeKey(secret, setting, id, errors) is { } retired)
+                all[id] = retired;
+        }
+
+        var recovery = LoadRecoveryKey(options.RecoveryPublicKey, errors);
+        if (errors.Count > 0)
+            throw new OptionsValidationException(MaskingOptions.Section, typeof(MaskingOptions), errors);
+
+        return new MaskingKeyRing(mode!, active!, all, recovery);
+    }
+
+    static MaskingKey? DecodeKey(string? base64, string setting, string? id, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(base64))
+        {
+            errors.Add($"{setting} is not set: give a base64 key of at least {MaskingKey.MinBytes} random bytes (login-etl keygen prints one)");
+            return null;
+        }
+
+        byte[] secret;
+        try
+        {
+            secret = Convert.FromBase64String(base64.Trim());
+        }
+        catch (FormatException)
+        {
+            errors.Add($"{setting} is not valid base64");
+            return null;
+        }
+
+        if (secret.Length < MaskingKey.MinBytes)
+        {
+            errors.Add($"{setting} decodes to {secret.Length} bytes; at least {MaskingKey.MinBytes} are required");
+            return null;
+        }
+
+        return new MaskingKey(secret, id);
+    }
+
+    static RSA? LoadRecoveryKey(string? setting, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(setting))
+            return null;
+
+        string pem;
+        try
+        {
+            pem = setting.TrimStart().StartsWith("-----BEGIN", StringComparison.Ordinal) ? setting : File.ReadAllText(setting);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            errors.Add($"Masking__RecoveryPublicKey: cannot read the PEM file ({ex.Message})");
+            return null;
+        }
+
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            rsa.Dispose();
+            errors.Add("Masking__RecoveryPublicKey is not an RSA public key in PEM form");
+            return null;
+        }
+
+        if (rsa.KeySize < RecoverySealer.MinKeyBits)
+        {
+            errors.Add($"Masking__RecoveryPublicKey has {rsa.KeySize} bits; at least {RecoverySealer.MinKeyBits} are required");
+            rsa.Dispose();
+            return null;
+        }
+
+        return rsa;
+    }
+
+    static bool IsValidKeyId(string id) => KeyIdPattern().IsMatch(id) && id != "enc";
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,32}$")]
+    private static partial Regex KeyIdPattern();
 }
 
 sealed class MaskingOptionsValidator : IValidateOptions<MaskingOptions>
 {
-    public ValidateOptionsResult Validate(string? name, MaskingOptions options) =>
-        TryDecodeKey(options.Key, out _, out var error)
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(error);
-
-    internal static bool TryDecodeKey(string? base64, out byte[] key, out string error)
+    public ValidateOptionsResult Validate(string? name, MaskingOptions options)
     {
-        key = [];
-        error = "";
-        if (string.IsNullOrWhiteSpace(base64))
-        {
-            error = $"Masking__Key is not set: give a base64 key of at least {MaskingOptions.MinKeyBytes} random bytes";
-            return false;
-        }
-
         try
         {
-            key = Convert.FromBase64String(base64.Trim());
+            MaskingKeyRing.Load(options).RecoveryPublicKey?.Dispose();
+            return ValidateOptionsResult.Success;
         }
-        catch (FormatException)
+        catch (OptionsValidationException ex)
         {
-            error = "Masking__Key is not valid base64";
-            return false;
+            return ValidateOptionsResult.Fail(ex.Failures);
         }
-
-        if (key.Length < MaskingOptions.MinKeyBytes)
-        {
-            error = $"Masking__Key decodes to {key.Length} bytes; at least {MaskingOptions.MinKeyBytes} are required";
-            return false;
-        }
-
-        return true;
     }
 }

@@ -6,9 +6,11 @@ public sealed class LoginDbContext(DbContextOptions<LoginDbContext> options) : D
 {
     public const string UserLoginsTable = "user_logins";
     public const string InboxTable = "loginetl_inbox";
+    public const string MaskRecoveryTable = "loginetl_mask_recovery";
 
     public DbSet<UserLogin> UserLogins => Set<UserLogin>();
     public DbSet<InboxMessage> Inbox => Set<InboxMessage>();
+    public DbSet<MaskRecoveryRecord> MaskRecovery => Set<MaskRecoveryRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -32,6 +34,17 @@ public sealed class LoginDbContext(DbContextOptions<LoginDbContext> options) : D
             inbox.HasKey(x => x.MessageId);
             inbox.Property(x => x.MessageId).HasColumnName("message_id").HasMaxLength(128);
             inbox.Property(x => x.StoredAt).HasColumnName("stored_at").HasDefaultValueSql("now()");
+        });
+
+        modelBuilder.Entity<MaskRecoveryRecord>(recovery =>
+        {
+            recovery.ToTable(MaskRecoveryTable);
+            recovery.HasKey(x => x.MaskedValue);
+            recovery.Property(x => x.MaskedValue).HasColumnName("masked_value").HasMaxLength(256);
+            recovery.Property(x => x.Field).HasColumnName("field").HasMaxLength(16);
+            recovery.Property(x => x.KeyFingerprint).HasColumnName("key_fingerprint").HasMaxLength(64);
+            recovery.Property(x => x.SealedValue).HasColumnName("sealed_value");
+            recovery.Property(x => x.StoredAt).HasColumnName("stored_at").HasDefaultValueSql("now()");
         });
     }
 }

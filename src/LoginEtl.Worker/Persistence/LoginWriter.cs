@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using LoginEtl.Worker.Masking;
 using LoginEtl.Worker.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,10 @@ public sealed class LoginWriter : IAsyncDisposable
             SELECT message_id FROM batch
             ON CONFLICT (message_id) DO NOTHING
             RETURNING message_id
+        ), recovered AS (
+            INSERT INTO loginetl_mask_recovery (masked_value, field, key_fingerprint, sealed_value)
+            SELECT * FROM unnest(@recovery_masks, @recovery_fields, @recovery_fingerprints, @recovery_sealed)
+            ON CONFLICT (masked_value) DO NOTHING
         ), stored AS (
             INSERT INTO user_logins (user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date)
             SELECT b.user_id, b.device_type, b.masked_ip, b.masked_device_id, b.locale, b.app_version, b.create_date
@@ -54,10 +59,14 @@ public sealed class LoginWriter : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Completes when the transaction holding this login has committed; throws when it failed.</summary>
-    public Task<WriteOutcome> WriteAsync(string messageId, UserLogin login, CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes when the transaction holding this login (and its recovery records, stored once per mask)
+    /// has committed; throws when it failed.
+    /// </summary>
+    public Task<WriteOutcome> WriteAsync(string messageId, UserLogin login, IReadOnlyList<RecoveryRecord> recovery,
+        CancellationToken cancellationToken)
     {
-        var pending = new PendingLogin(messageId, login);
+        var pending = new PendingLogin(messageId, login, recovery);
         if (!_queue.Writer.TryWrite(pending))
             throw new ObjectDisposedException(nameof(LoginWriter));
 
@@ -186,13 +195,26 @@ public sealed class LoginWriter : IAsyncDisposable
         command.Parameters.Add(TextArray("locales", locales));
         command.Parameters.Add(new NpgsqlParameter<int[]>("app_versions", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = appVersions });
         command.Parameters.Add(new NpgsqlParameter<DateOnly[]>("create_dates", NpgsqlDbType.Array | NpgsqlDbType.Date) { TypedValue = createDates });
+        AddRecoveryRecords(command, batch);
         return command;
+    }
+
+    static void AddRecoveryRecords(NpgsqlCommand command, List<PendingLogin> batch)
+    {
+        var records = batch.SelectMany(p => p.Recovery).DistinctBy(r => r.Mask).ToList();
+        command.Parameters.Add(TextArray("recovery_masks", records.Select(r => r.Mask).ToArray()));
+        command.Parameters.Add(TextArray("recovery_fields", records.Select(r => r.Field.Name()).ToArray()));
+        command.Parameters.Add(TextArray("recovery_fingerprints", records.Select(r => r.KeyFingerprint).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<byte[][]>("recovery_sealed", NpgsqlDbType.Array | NpgsqlDbType.Bytea)
+        {
+            TypedValue = records.Select(r => r.SealedValue).ToArray(),
+        });
     }
 
     static NpgsqlParameter<string?[]> TextArray(string name, string?[] values) =>
         new(name, NpgsqlDbType.Array | NpgsqlDbType.Varchar) { TypedValue = values };
 
-    sealed record PendingLogin(string MessageId, UserLogin Login)
+    sealed record PendingLogin(string MessageId, UserLogin Login, IReadOnlyList<RecoveryRecord> Recovery)
     {
         public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -35,6 +35,41 @@ partial class LoginDbContextModelSnapshot : ModelSnapshot
                 b.ToTable("loginetl_inbox", (string)null);
             });
 
+        modelBuilder.Entity("LoginEtl.Worker.Persistence.MaskRecoveryRecord", b =>
+            {
+                b.Property<string>("MaskedValue")
+                    .HasMaxLength(256)
+                    .HasColumnType("character varying(256)")
+                    .HasColumnName("masked_value");
+
+                b.Property<string>("Field")
+                    .IsRequired()
+                    .HasMaxLength(16)
+                    .HasColumnType("character varying(16)")
+                    .HasColumnName("field");
+
+                b.Property<string>("KeyFingerprint")
+                    .IsRequired()
+                    .HasMaxLength(64)
+                    .HasColumnType("character varying(64)")
+                    .HasColumnName("key_fingerprint");
+
+                b.Property<byte[]>("SealedValue")
+                    .IsRequired()
+                    .HasColumnType("bytea")
+                    .HasColumnName("sealed_value");
+
+                b.Property<DateTimeOffset>("StoredAt")
+                    .ValueGeneratedOnAdd()
+                    .HasColumnType("timestamp with time zone")
+                    .HasColumnName("stored_at")
+                    .HasDefaultValueSql("now()");
+
+                b.HasKey("MaskedValue");
+
+                b.ToTable("loginetl_mask_recovery", (string)null);
+            });
+
         modelBuilder.Entity("LoginEtl.Worker.Persistence.UserLogin", b =>
             {
                 b.Property<int>("AppVersion")

@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using LoginEtl.Worker.Hosting;
+using LoginEtl.Worker.Masking;
+using LoginEtl.Worker.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace LoginEtl.Worker.Commands;
+
+/// <summary>
+/// <c>login-etl unmask VALUE</c> decrypts an encrypt-mode mask with the configured keys;
+/// <c>login-etl unmask --private-key FILE VALUE</c> opens the value's recovery record. The original value is
+/// printed on standard output; anything that prevents a certain answer is an error (exit code 1).
+/// </summary>
+static class UnmaskCommand
+{
+    public static int WithKeys(string mask, string[] configurationArgs)
+    {
+        var builder = LoginEtlHost.CreateBuilder(configurationArgs);
+        builder.AddMasking();
+        using var host = builder.Build();
+        StartupChecks.ValidateOptions<MaskingOptions>(host.Services);
+
+        var (_, value) = Unmasker.Decrypt(host.Services.GetRequiredService<MaskingKeyRing>(), mask);
+        Console.WriteLine(value);
+        return 0;
+    }
+
+    public static async Task<int> WithPrivateKeyAsync(string privateKeyPath, string mask, string[] configurationArgs)
+    {
+        using var privateKey = LoadPrivateKey(privateKeyPath);
+        var builder = LoginEtlHost.CreateBuilder(configurationArgs);
+        builder.AddLoginDatabase();
+        using var host = builder.Build();
+
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync();
+        MaskRecoveryRecord? record;
+        try
+        {
+            record = await db.MaskRecovery.AsNoTracking().SingleOrDefaultAsync(r => r.MaskedValue == mask);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new StartupException($"cannot read the recovery records (ConnectionStrings__LoginDb): {ex.Message}", ex);
+        }
+
+        if (record is null)
+            throw new UnmaskException("no recovery record for this value: it was stored while Masking__RecoveryPublicKey was not set, or is not a stored mask");
+
+        var field = MaskedFields.All.FirstOrDefault(f => f.Name() == record.Field);
+        Console.WriteLine(Unmasker.Recover(privateKey, record.MaskedValue, field, record.KeyFingerprint, record.SealedValue));
+        return 0;
+    }
+
+    static RSA LoadPrivateKey(string path)
+    {
+        string pem;
+        try
+        {
+            pem = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"cannot read {path}: {ex.Message}");
+        }
+
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+            _ = rsa.ExportParameters(includePrivateParameters: true);
+            return rsa;
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            rsa.Dispose();
+            throw new StartupException($"{path} is not an RSA private key in PEM form");
+        }
+    }
+}
