@@ -9,6 +9,8 @@ const string Usage = """
       run              consume the queue until stopped (SIGTERM, Ctrl+C)
       run --drain      consume until the queue holds no visible, in-flight or delayed message, then exit 0
       produce FILE     send one message per line of FILE (- for standard input) to the queue
+      bench [--messages N] [--invalid-percent P] [--json]
+                       measure SQS ceiling, ETL, pipeline and latency side by side (queues and schema of its own)
       keygen           print a new masking key (base64, 32 random bytes)
       keygen --recovery --out DIR
                        write a recovery key pair: DIR/recovery-public.pem, DIR/recovery-private.pem
@@ -27,6 +29,7 @@ try
         ["run", "--drain", .. var rest] => await RunCommand.RunAsync(drain: true, rest),
         ["run", .. var rest] => await RunCommand.RunAsync(drain: false, rest),
         ["produce", var path, .. var rest] when !path.StartsWith("--", StringComparison.Ordinal) => await ProduceCommand.RunAsync(path, rest),
+        ["bench", .. var rest] => await BenchCommand.RunAsync(rest),
         ["keygen"] => KeygenCommand.PrintMaskingKey(),
         ["keygen", "--recovery", "--out", var directory] => KeygenCommand.WriteRecoveryKeyPair(directory),
         ["unmask", "--private-key", var keyFile, var mask, .. var rest] => await UnmaskCommand.WithPrivateKeyAsync(keyFile, mask, rest),

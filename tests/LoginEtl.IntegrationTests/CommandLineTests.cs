@@ -49,7 +49,7 @@ public class CommandLineTests
         var second = await Cli.RunAsync(["migrate", .. settings]);
 
         Assert.True(first.ExitCode == 0, first.Error);
-        Assert.Contains("Applied 1 migration(s)", first.Output, StringComparison.Ordinal);
+        Assert.Contains("Applied 2 migration(s): 20261125000000_Initial, 20261125030000_MaskRecovery", first.Output, StringComparison.Ordinal);
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Contains("up to date", second.Output, StringComparison.Ordinal);
         Assert.Equal("existing", Assert.Single(await database.LoginsAsync()).UserId);
@@ -95,7 +95,7 @@ public class CommandLineTests
     }
 
     [Theory]
-    [InlineData(null, "Masking__Key is not set: give a base64 key of at least 32 random bytes")]
+    [InlineData(null, "Masking__Key is not set: give a base64 key of at least 32 random bytes (login-etl keygen prints one)")]
     [InlineData("not base64!", "Masking__Key is not valid base64")]
     [InlineData("c2hvcnQ=", "Masking__Key decodes to 5 bytes; at least 32 are required")]
     public async Task A_bad_masking_key_stops_run_with_a_message_naming_it(string? key, string message)

@@ -5,84 +5,222 @@ namespace LoginEtl.Tests;
 
 public class LoginEventValidatorTests
 {
+    const string UserId = "user-7f3a9c41";
+    const string DeviceType = "android-pixel";
     const string Ip = "203.0.113.77";
     const string DeviceId = "555-12-3456";
+    const string Locale = "ru-RU";
+    const string Emoji = "\U0001F600";
 
     static readonly LoginEvent Valid = new()
     {
-        UserId = "424cdd21-063a-43a7-b91b-7ca1a833afae", DeviceType = "android", Ip = Ip, DeviceId = DeviceId,
-        Locale = "RU", AppVersion = "2.3.0",
+        UserId = UserId, DeviceType = DeviceType, Ip = Ip, DeviceId = DeviceId, Locale = Locale, AppVersion = "2.3.0",
     };
 
-    static InvalidLoginEventException Invalid(LoginEvent login)
+    public static TheoryData<string> Fields => new() { "user_id", "device_type", "ip", "device_id", "locale", "app_version" };
+
+    public static TheoryData<string> RequiredFields => new() { "user_id", "device_type", "ip", "device_id", "app_version" };
+
+    static LoginEvent With(string field, string? value) => field switch
+    {
+        "user_id" => Valid with { UserId = value },
+        "device_type" => Valid with { DeviceType = value },
+        "ip" => Valid with { Ip = value },
+        "device_id" => Valid with { DeviceId = value },
+        "locale" => Valid with { Locale = value },
+        "app_version" => Valid with { AppVersion = value },
+        _ => throw new ArgumentOutOfRangeException(nameof(field)),
+    };
+
+    static string ValueOf(string field) => field switch
+    {
+        "user_id" => UserId,
+        "device_type" => DeviceType,
+        "ip" => Ip,
+        "device_id" => DeviceId,
+        "locale" => Locale,
+        "app_version" => "2.3.0",
+        _ => throw new ArgumentOutOfRangeException(nameof(field)),
+    };
+
+    // Every refusal is checked for the values it must never quote: the event's own and the offending one.
+    static InvalidLoginEventException Invalid(LoginEvent login, string? offending = null)
     {
         var error = Assert.Throws<InvalidLoginEventException>(() => LoginEventValidator.Validate(login));
-        Assert.DoesNotContain(Ip, error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(DeviceId, error.Message, StringComparison.Ordinal);
+        foreach (var value in new[] { UserId, DeviceType, Ip, DeviceId, Locale, offending })
+        {
+            if (!string.IsNullOrWhiteSpace(value))
+                Assert.DoesNotContain(value, error.Message, StringComparison.Ordinal);
+        }
+
         return error;
     }
 
     [Fact]
     public void A_valid_event_comes_back_with_its_version_encoded()
     {
-        Assert.Equal(new ValidLoginEvent(Valid.UserId!, "android", Ip, DeviceId, "RU", 2_003_000), LoginEventValidator.Validate(Valid));
+        Assert.Equal(new ValidLoginEvent(UserId, DeviceType, Ip, DeviceId, Locale, 2_003_000), LoginEventValidator.Validate(Valid));
+    }
+
+    [Fact]
+    public void A_null_or_empty_locale_is_valid_and_kept_as_sent()
+    {
         Assert.Null(LoginEventValidator.Validate(Valid with { Locale = null }).Locale);
         Assert.Equal("", LoginEventValidator.Validate(Valid with { Locale = "" }).Locale);
     }
 
-    [Fact]
-    public void Each_missing_field_is_named()
+    [Theory]
+    [MemberData(nameof(RequiredFields))]
+    public void A_missing_field_is_named(string field)
     {
-        Assert.Equal("user_id is missing or null", Invalid(Valid with { UserId = null }).Message);
-        Assert.Equal("device_type is missing or null", Invalid(Valid with { DeviceType = null }).Message);
-        Assert.Equal("ip is missing or null", Invalid(Valid with { Ip = null }).Message);
-        Assert.Equal("device_id is missing or null", Invalid(Valid with { DeviceId = null }).Message);
-        Assert.Equal(InvalidKinds.MissingField, Invalid(Valid with { AppVersion = null }).Kind);
+        var error = Invalid(With(field, null));
+
+        Assert.Equal(InvalidKinds.MissingField, error.Kind);
+        Assert.Equal($"{field} is missing or null", error.Message);
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("   ")]
-    [InlineData("\t\n")]
-    public void Empty_or_blank_fields_are_empty(string blank)
+    [MemberData(nameof(RequiredFields))]
+    public void An_empty_or_blank_field_is_named(string field)
     {
-        Assert.Equal(InvalidKinds.EmptyField, Invalid(Valid with { UserId = blank }).Kind);
-        Assert.Equal(InvalidKinds.EmptyField, Invalid(Valid with { Ip = blank }).Kind);
-        Assert.Equal(InvalidKinds.EmptyField, Invalid(Valid with { AppVersion = blank }).Kind);
-    }
+        foreach (var blank in new[] { "", " ", "   ", "\t\n", "\r\n", "\u00a0", "\u3000" })
+        {
+            var error = Invalid(With(field, blank));
 
-    [Fact]
-    public void Values_longer_than_their_column_are_too_long_counted_in_code_points()
-    {
-        LoginEventValidator.Validate(Valid with { UserId = new string('u', 128), DeviceType = new string('d', 32), Locale = new string('l', 32) });
-        LoginEventValidator.Validate(Valid with { UserId = string.Concat(Enumerable.Repeat("😀", 128)) });
-
-        Assert.Equal("user_id is 129 characters long; at most 128 are allowed", Invalid(Valid with { UserId = new string('u', 129) }).Message);
-        Assert.Equal(InvalidKinds.TooLong, Invalid(Valid with { UserId = string.Concat(Enumerable.Repeat("😀", 129)) }).Kind);
-        Assert.Equal(InvalidKinds.TooLong, Invalid(Valid with { DeviceType = new string('d', 33) }).Kind);
-        Assert.Equal(InvalidKinds.TooLong, Invalid(Valid with { Locale = new string('l', 33) }).Kind);
-    }
-
-    [Fact]
-    public void NUL_characters_and_unpaired_surrogates_are_invalid_text_in_any_field()
-    {
-        Assert.Equal(InvalidKinds.InvalidText, Invalid(Valid with { Locale = "en\0" }).Kind);
-        Assert.Equal(InvalidKinds.InvalidText, Invalid(Valid with { Ip = Ip + "\0" }).Kind);
-        Assert.Equal(InvalidKinds.InvalidText, Invalid(Valid with { DeviceId = DeviceId + "\ud800" }).Kind);
-        Assert.Equal(InvalidKinds.InvalidText, Invalid(Valid with { UserId = "\udc00u" }).Kind);
-        Assert.Equal("ip contains a NUL character", Invalid(Valid with { Ip = Ip + "\0" }).Message);
+            Assert.Equal(InvalidKinds.EmptyField, error.Kind);
+            Assert.Equal($"{field} is empty", error.Message);
+        }
     }
 
     [Theory]
-    [InlineData("abc")]
-    [InlineData("1.1000")]
-    [InlineData("1.2.3.4")]
-    [InlineData("1..2")]
-    [InlineData(" 1.2")]
-    [InlineData("-1")]
-    [InlineData("１.２")]
-    public void An_app_version_that_does_not_encode_is_invalid(string version)
+    [InlineData("user_id", 128)]
+    [InlineData("device_type", 32)]
+    [InlineData("locale", 32)]
+    public void A_value_as_long_as_its_column_is_valid_and_one_more_is_too_long(string field, int maxLength)
     {
-        Assert.Equal(InvalidKinds.InvalidAppVersion, Invalid(Valid with { AppVersion = version }).Kind);
+        var longest = new string('x', maxLength);
+        var tooLong = new string('x', maxLength + 1);
+
+        Assert.Equal(longest, Stored(field, LoginEventValidator.Validate(With(field, longest))));
+        var error = Invalid(With(field, tooLong), tooLong);
+        Assert.Equal(InvalidKinds.TooLong, error.Kind);
+        Assert.Equal($"{field} is {maxLength + 1} characters long; at most {maxLength} are allowed", error.Message);
     }
+
+    [Theory]
+    [InlineData("user_id", 128)]
+    [InlineData("device_type", 32)]
+    [InlineData("locale", 32)]
+    public void Lengths_are_counted_in_code_points_not_utf16_units(string field, int maxLength)
+    {
+        var longest = string.Concat(Enumerable.Repeat(Emoji, maxLength));
+        var mixed = new string('x', maxLength - 1) + Emoji;
+        var tooLong = string.Concat(Enumerable.Repeat(Emoji, maxLength + 1));
+
+        Assert.Equal(longest, Stored(field, LoginEventValidator.Validate(With(field, longest))));
+        Assert.Equal(mixed, Stored(field, LoginEventValidator.Validate(With(field, mixed))));
+        var error = Invalid(With(field, tooLong), tooLong);
+        Assert.Equal(InvalidKinds.TooLong, error.Kind);
+        Assert.Equal($"{field} is {maxLength + 1} characters long; at most {maxLength} are allowed", error.Message);
+    }
+
+    [Fact]
+    public void Ip_and_device_id_have_no_length_limit_of_their_own()
+    {
+        var ip = string.Concat(Enumerable.Repeat(Ip, 1_000));
+        var deviceId = string.Concat(Enumerable.Repeat(DeviceId, 1_000));
+
+        var valid = LoginEventValidator.Validate(Valid with { Ip = ip, DeviceId = deviceId });
+
+        Assert.Equal((ip, deviceId), (valid.Ip, valid.DeviceId));
+    }
+
+    [Theory]
+    [MemberData(nameof(Fields))]
+    public void A_NUL_character_anywhere_is_invalid_text(string field)
+    {
+        var value = ValueOf(field);
+        foreach (var withNul in new[] { "\0" + value, value[..2] + "\0" + value[2..], value + "\0", "\0" })
+        {
+            var error = Invalid(With(field, withNul), value);
+
+            Assert.Equal(InvalidKinds.InvalidText, error.Kind);
+            Assert.Equal($"{field} contains a NUL character", error.Message);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Fields))]
+    public void An_unpaired_high_or_low_surrogate_is_invalid_text(string field)
+    {
+        var value = ValueOf(field);
+        var unpaired = new[]
+        {
+            value + "\ud83d",            // high surrogate at the end
+            "\ud83d" + value,            // high surrogate followed by an ordinary character
+            "\ud83d\ud83d\ude00" + value, // high surrogate followed by a whole pair
+            "\ude00" + value,            // low surrogate at the start
+            value + "\ude00",            // low surrogate after an ordinary character
+            Emoji + "\ude00" + value,    // low surrogate after a whole pair
+            "\ude00\ud83d" + value,      // low then high: both halves, in the wrong order
+        };
+        foreach (var text in unpaired)
+        {
+            var error = Invalid(With(field, text), value);
+
+            Assert.Equal(InvalidKinds.InvalidText, error.Kind);
+            Assert.Equal($"{field} contains an unpaired surrogate", error.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("user_id")]
+    [InlineData("device_type")]
+    [InlineData("ip")]
+    [InlineData("device_id")]
+    [InlineData("locale")]
+    public void Paired_surrogates_are_valid_text(string field)
+    {
+        var text = Emoji + "\U0001F1F7\U0001F1FA" + "\u65e5\u672c";
+
+        Assert.Equal(text, Stored(field, LoginEventValidator.Validate(With(field, text))));
+    }
+
+    [Theory]
+    [InlineData("", InvalidKinds.EmptyField)]
+    [InlineData("abc", InvalidKinds.InvalidAppVersion)]
+    [InlineData("1.2.3.4", InvalidKinds.InvalidAppVersion)]
+    [InlineData("1000", InvalidKinds.InvalidAppVersion)]
+    [InlineData("1.1000", InvalidKinds.InvalidAppVersion)]
+    [InlineData("1..2", InvalidKinds.InvalidAppVersion)]
+    [InlineData(".1", InvalidKinds.InvalidAppVersion)]
+    [InlineData("1.", InvalidKinds.InvalidAppVersion)]
+    [InlineData(" 1.2", InvalidKinds.InvalidAppVersion)]
+    [InlineData("1.2 ", InvalidKinds.InvalidAppVersion)]
+    [InlineData("-1", InvalidKinds.InvalidAppVersion)]
+    [InlineData("+1", InvalidKinds.InvalidAppVersion)]
+    [InlineData("1.2a", InvalidKinds.InvalidAppVersion)]
+    [InlineData("\uff11.\uff12", InvalidKinds.InvalidAppVersion)]
+    [InlineData("1e3", InvalidKinds.InvalidAppVersion)]
+    [InlineData("0x1", InvalidKinds.InvalidAppVersion)]
+    [InlineData("203.0.113.77", InvalidKinds.InvalidAppVersion)]
+    [InlineData("555-12-3456", InvalidKinds.InvalidAppVersion)]
+    [InlineData("1.2\0", InvalidKinds.InvalidText)]
+    public void An_app_version_that_does_not_encode_is_refused_without_quoting_it(string version, string kind)
+    {
+        var error = Invalid(Valid with { AppVersion = version }, version);
+
+        Assert.Equal(kind, error.Kind);
+        Assert.StartsWith("app_version ", error.Message, StringComparison.Ordinal);
+    }
+
+    static string? Stored(string field, ValidLoginEvent login) => field switch
+    {
+        "user_id" => login.UserId,
+        "device_type" => login.DeviceType,
+        "ip" => login.Ip,
+        "device_id" => login.DeviceId,
+        "locale" => login.Locale,
+        _ => throw new ArgumentOutOfRangeException(nameof(field)),
+    };
 }

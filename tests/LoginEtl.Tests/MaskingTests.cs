@@ -111,9 +111,12 @@ public class MaskingTests
         var key = ring.Active;
         var mask = new GcmSivMasker(key).Mask(MaskedField.Ip, "203.0.113.9");
         var tampered = mask[..^2] + (mask[^2] == 'A' ? "B" : "A") + mask[^1];
+        var lastCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".Where(c => c != mask[^1]).Select(c => mask[..^1] + c);
         var otherKeySameId = new GcmSivMasker(NewKey("k1")).Mask(MaskedField.Ip, "203.0.113.9");
 
         Assert.Contains("does not authenticate", Assert.Throws<UnmaskException>(() => Unmasker.Decrypt(ring, tampered)).Message, StringComparison.Ordinal);
+        Assert.All(lastCharacters, altered => Assert.Throws<UnmaskException>(() => Unmasker.Decrypt(ring, altered)));
+        Assert.Contains("malformed", Assert.Throws<UnmaskException>(() => Unmasker.Decrypt(ring, mask + "!")).Message, StringComparison.Ordinal);
         Assert.Contains("does not authenticate", Assert.Throws<UnmaskException>(() => Unmasker.Decrypt(ring, otherKeySameId)).Message, StringComparison.Ordinal);
         Assert.Contains("no key with id 'k9'", Assert.Throws<UnmaskException>(() => Unmasker.Decrypt(ring, mask.Replace("enc:k1:", "enc:k9:", StringComparison.Ordinal))).Message, StringComparison.Ordinal);
         Assert.Contains("hash-mode", Assert.Throws<UnmaskException>(() => Unmasker.Decrypt(ring, new HmacMasker(key).Mask(MaskedField.Ip, "x"))).Message, StringComparison.Ordinal);

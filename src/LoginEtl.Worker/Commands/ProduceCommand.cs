@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text;
 using Amazon.SQS;
-using Amazon.SQS.Model;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Sqs;
 using Microsoft.Extensions.Options;
@@ -14,8 +12,6 @@ namespace LoginEtl.Worker.Commands;
 /// </summary>
 static class ProduceCommand
 {
-    const int MaxBodyBytes = 256 * 1024;
-    const int MaxBatchEntries = 10;
     const int ConcurrentBatches = 8;
 
     public static async Task<int> RunAsync(string path, string[] configurationArgs)
@@ -30,37 +26,16 @@ static class ProduceCommand
         var queueUrl = await SqsQueues.ResolveUrlAsync(sqs, options.QueueName, "Sqs__QueueName", CancellationToken.None);
 
         using var input = path == "-" ? Console.In : OpenFile(path);
-        var sent = 0L;
-        var skipped = 0L;
-        var failed = 0L;
-        var inFlight = new List<Task<(int Sent, int Failed)>>();
-        await foreach (var batch in ReadBatchesAsync(input, () => skipped++, line => { failed++; ReportTooLarge(line); }))
-        {
-            inFlight.Add(SendAsync(sqs, queueUrl, batch));
-            if (inFlight.Count >= ConcurrentBatches)
-            {
-                var done = await Task.WhenAny(inFlight);
-                inFlight.Remove(done);
-                Count(await done);
-            }
-        }
+        var lines = new LineCounts();
+        var result = await SqsBatchSender.SendAsync(sqs, queueUrl, ReadAsync(input, lines), ConcurrentBatches, Console.Error);
 
-        foreach (var task in inFlight)
-            Count(await task);
-
-        Console.WriteLine($"Sent {sent} message(s) to {options.QueueName}" +
-            (skipped > 0 ? $"; skipped {skipped} empty line(s)" : "") +
-            (failed > 0 ? $"; {failed} line(s) not sent" : ""));
-        return failed > 0 ? 1 : 0;
-
-        void Count((int Sent, int Failed) result)
-        {
-            sent += result.Sent;
-            failed += result.Failed;
-        }
+        Console.WriteLine($"Sent {result.Sent} message(s) to {options.QueueName}" +
+            (lines.Empty > 0 ? $"; skipped {lines.Empty} empty line(s)" : "") +
+            (result.Failed + lines.TooLarge > 0 ? $"; {result.Failed + lines.TooLarge} line(s) not sent" : ""));
+        return result.Failed + lines.TooLarge > 0 ? 1 : 0;
     }
 
-    static StreamReader OpenFile(string path)
+    static TextReader OpenFile(string path)
     {
         try
         {
@@ -72,62 +47,31 @@ static class ProduceCommand
         }
     }
 
-    // Groups lines into SendMessageBatch requests: at most ten messages and 256 KiB of bodies each.
-    static async IAsyncEnumerable<List<(long Line, string Body)>> ReadBatchesAsync(TextReader input, Action skip, Action<long> tooLarge)
+    static async IAsyncEnumerable<(long Id, string Body)> ReadAsync(TextReader input, LineCounts counts)
     {
-        var batch = new List<(long, string)>(MaxBatchEntries);
-        var batchBytes = 0;
         var lineNumber = 0L;
         while (await input.ReadLineAsync() is { } line)
         {
             lineNumber++;
             if (line.Length == 0)
             {
-                skip();
-                continue;
+                counts.Empty++;
             }
-
-            var bytes = Encoding.UTF8.GetByteCount(line);
-            if (bytes > MaxBodyBytes)
+            else if (Encoding.UTF8.GetByteCount(line) > SqsBatchSender.MaxBodyBytes)
             {
-                tooLarge(lineNumber);
-                continue;
+                counts.TooLarge++;
+                await Console.Error.WriteLineAsync($"line {lineNumber}: longer than the SQS limit of {SqsBatchSender.MaxBodyBytes} bytes, not sent");
             }
-
-            if (batch.Count == MaxBatchEntries || batchBytes + bytes > MaxBodyBytes)
+            else
             {
-                yield return batch;
-                batch = new List<(long, string)>(MaxBatchEntries);
-                batchBytes = 0;
+                yield return (lineNumber, line);
             }
-
-            batch.Add((lineNumber, line));
-            batchBytes += bytes;
         }
-
-        if (batch.Count > 0)
-            yield return batch;
     }
 
-    static async Task<(int Sent, int Failed)> SendAsync(IAmazonSQS sqs, string queueUrl, List<(long Line, string Body)> batch)
+    sealed class LineCounts
     {
-        var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
-        {
-            QueueUrl = queueUrl,
-            Entries = batch.Select(m => new SendMessageBatchRequestEntry
-            {
-                Id = m.Line.ToString(CultureInfo.InvariantCulture),
-                MessageBody = m.Body,
-            }).ToList(),
-        });
-
-        var failed = response.Failed ?? [];
-        foreach (var entry in failed)
-            Console.Error.WriteLine($"line {entry.Id}: not sent ({entry.Code}: {entry.Message})");
-
-        return (response.Successful?.Count ?? 0, failed.Count);
+        public long Empty { get; set; }
+        public long TooLarge { get; set; }
     }
-
-    static void ReportTooLarge(long line) =>
-        Console.Error.WriteLine($"line {line}: longer than the SQS limit of {MaxBodyBytes} bytes, not sent");
 }

@@ -1,6 +1,6 @@
+using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Masking;
-using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
 
@@ -11,23 +11,42 @@ static class RunCommand
 {
     public static async Task<int> RunAsync(bool drain, string[] configurationArgs)
     {
-        var builder = LoginEtlHost.CreateBuilder(configurationArgs);
-        builder.AddLoginEtl();
-        using var host = builder.Build();
-
-        var services = host.Services;
-        StartupChecks.ValidateOptions<MaskingOptions>(services);
-        StartupChecks.ValidateOptions<SqsOptions>(services);
-        StartupChecks.ValidateOptions<RetryOptions>(services);
-        StartupChecks.ValidateOptions<WriterOptions>(services);
-        using (var startup = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
-        {
-            await StartupChecks.EnsureDatabaseReadyAsync(services, startup.Token);
-            await StartupChecks.EnsureQueuesExistAsync(services, startup.Token);
-        }
-
-        services.GetRequiredService<DrainMonitor>().Enabled = drain;
+        using var host = await CreateHostAsync(drain, configurationArgs);
         await host.RunAsync();
         return Environment.ExitCode;
+    }
+
+    /// <summary>
+    /// The service's host, not yet started, once every setting, the database and the queues have been checked.
+    /// <paramref name="overrides"/> come last in the configuration chain.
+    /// </summary>
+    public static async Task<IHost> CreateHostAsync(bool drain, string[] configurationArgs, IDictionary<string, string?>? overrides = null)
+    {
+        var builder = LoginEtlHost.CreateBuilder(configurationArgs);
+        if (overrides is not null)
+            builder.Configuration.AddInMemoryCollection(overrides);
+        builder.AddLoginEtl();
+        var host = builder.Build();
+        try
+        {
+            var services = host.Services;
+            StartupChecks.ValidateOptions<MaskingOptions>(services);
+            StartupChecks.ValidateOptions<SqsOptions>(services);
+            StartupChecks.ValidateOptions<RetryOptions>(services);
+            StartupChecks.ValidateOptions<WriterOptions>(services);
+            using (var startup = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                await StartupChecks.EnsureDatabaseReadyAsync(services, startup.Token);
+                await StartupChecks.EnsureQueuesExistAsync(services, startup.Token);
+            }
+
+            services.GetRequiredService<DrainMonitor>().Enabled = drain;
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
     }
 }

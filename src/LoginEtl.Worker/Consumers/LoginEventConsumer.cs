@@ -2,6 +2,7 @@ using LoginEtl.Worker.Contracts;
 using LoginEtl.Worker.Masking;
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
+using LoginEtl.Worker.Telemetry;
 using MassTransit;
 
 namespace LoginEtl.Worker.Consumers;
@@ -10,7 +11,8 @@ namespace LoginEtl.Worker.Consumers;
 /// Validates a login event, masks its personal fields, encodes its version and stores it once.
 /// An invalid event throws <see cref="InvalidLoginEventException"/>; a failed write throws what the database said.
 /// </summary>
-public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter writer, ILogger<LoginEventConsumer> logger)
+public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter writer, LoginEtlTelemetry telemetry,
+    ILogger<LoginEventConsumer> logger)
     : IConsumer<LoginEvent>
 {
     public async Task Consume(ConsumeContext<LoginEvent> context)
@@ -32,6 +34,7 @@ public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter
 
         var outcome = await writer.WriteAsync(messageId, row, masked.Recovery, context.CancellationToken);
         masking.Committed(masked.Recovery);
+        telemetry.RecordLag(DateTimeOffset.UtcNow - sentAt);
         if (outcome == WriteOutcome.AlreadyStored)
             LogAlreadyStored(logger, messageId);
     }

@@ -19,8 +19,10 @@ public static class Unmasker
                 : "this is not a mask made by login-etl");
 
         var parts = mask[GcmSivMasker.Prefix.Length..].Split(':');
-        if (parts.Length != 2 || !TryDecodeBase64Url(parts[1], out var sealedValue))
+        if (parts.Length != 2)
             throw new UnmaskException("this is not a mask made by login-etl");
+        if (!TryDecodeBase64Url(parts[1], out var sealedValue))
+            throw new UnmaskException("the mask is malformed: it was altered or cut");
 
         var keyId = parts[0];
         if (!keys.All.TryGetValue(keyId, out var key))
@@ -61,13 +63,15 @@ public static class Unmasker
 
     static bool TryDecodeBase64Url(string text, out byte[] bytes)
     {
-        bytes = new byte[Base64Url.GetMaxDecodedLength(text.Length)];
-        if (Base64Url.TryDecodeFromChars(text, bytes, out var written))
+        try
         {
-            bytes = bytes[..written];
+            bytes = Base64Url.DecodeFromChars(text);
             return true;
         }
-
-        return false;
+        catch (FormatException)
+        {
+            bytes = [];
+            return false;
+        }
     }
 }

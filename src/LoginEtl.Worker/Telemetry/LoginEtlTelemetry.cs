@@ -16,6 +16,7 @@ public sealed class LoginEtlTelemetry : IDisposable
     readonly Counter<long> _redelivered;
     readonly Histogram<int> _batchSize;
     readonly Histogram<double> _writeDuration;
+    readonly Histogram<double> _lag;
     long _inFlight;
     long _receivedTotal;
     long _storedTotal;
@@ -35,6 +36,7 @@ public sealed class LoginEtlTelemetry : IDisposable
         _redelivered = _meter.CreateCounter<long>("loginetl.messages.redelivered", "{message}", "Messages left on the queue for a later delivery after a transient failure");
         _batchSize = _meter.CreateHistogram<int>("loginetl.write.batch_size", "{message}", "Logins per database transaction");
         _writeDuration = _meter.CreateHistogram<double>("loginetl.write.duration", "s", "Time to write and commit one batch");
+        _lag = _meter.CreateHistogram<double>("loginetl.messages.lag", "s", "Time from a message's SentTimestamp to the commit of its row");
         _meter.CreateObservableGauge("loginetl.messages.in_flight", () => Interlocked.Read(ref _inFlight), "{message}", "Messages received and not yet settled");
     }
 
@@ -67,6 +69,8 @@ public sealed class LoginEtlTelemetry : IDisposable
         _redelivered.Add(1);
         Interlocked.Increment(ref _redeliveredTotal);
     }
+
+    public void RecordLag(TimeSpan lag) => _lag.Record(lag.TotalSeconds);
 
     public void RecordBatch(int size, int stored, TimeSpan duration)
     {

@@ -1,0 +1,28 @@
+using System.Text.Json.Serialization;
+
+namespace LoginEtl.Worker.Bench;
+
+/// <summary>What <c>login-etl bench</c> measured; serialized as its --json line.</summary>
+public sealed record BenchResult(
+    [property: JsonPropertyName("messages")] int Messages,
+    [property: JsonPropertyName("invalid")] int Invalid,
+    [property: JsonPropertyName("pollers")] int Pollers,
+    [property: JsonPropertyName("ceiling_msgs_per_s")] double CeilingMessagesPerSecond,
+    [property: JsonPropertyName("etl_msgs_per_s")] double EtlMessagesPerSecond,
+    [property: JsonPropertyName("ratio")] double Ratio,
+    [property: JsonPropertyName("pipeline_msgs_per_s")] double PipelineMessagesPerSecond,
+    [property: JsonPropertyName("peak_rss_mb")] double PeakRssMegabytes,
+    [property: JsonPropertyName("latency_load_msgs_per_s")] double LatencyLoadMessagesPerSecond,
+    [property: JsonPropertyName("latency_p50_ms")] double LatencyP50Milliseconds,
+    [property: JsonPropertyName("latency_p99_ms")] double LatencyP99Milliseconds)
+{
+    public string ToTable() => $"""
+        messages                 {Messages} ({Invalid} invalid), {Pollers} pollers
+        ceiling (receive+delete) {CeilingMessagesPerSecond,10:F0} messages/s
+        etl (run --drain)        {EtlMessagesPerSecond,10:F0} messages/s
+        etl / ceiling            {Ratio,10:F2}
+        pipeline (no SQS)        {PipelineMessagesPerSecond,10:F0} messages/s
+        peak RSS                 {PeakRssMegabytes,10:F0} MB
+        latency at {LatencyLoadMessagesPerSecond:F0} messages/s: p50 {LatencyP50Milliseconds:F0} ms, p99 {LatencyP99Milliseconds:F0} ms (SentTimestamp to commit)
+        """;
+}

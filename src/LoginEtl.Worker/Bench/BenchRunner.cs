@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using LoginEtl.Worker.Commands;
+using LoginEtl.Worker.Consumers;
+using LoginEtl.Worker.Hosting;
+using LoginEtl.Worker.Persistence;
+using LoginEtl.Worker.Sqs;
+using LoginEtl.Worker.Telemetry;
+using MassTransit.Transports;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace LoginEtl.Worker.Bench;
+
+/// <summary>
+/// Measures, in one run and side by side: the SQS ceiling (the same pollers receiving and deleting with no
+/// processing), the ETL (<c>run --drain</c> over the same number of messages), the pipeline without SQS
+/// (dispatcher, masking, durable commits), and the latency from SentTimestamp to commit at half the ETL rate.
+/// Everything runs on queues and in a database schema of its own, removed at the end.
+/// </summary>
+sealed class BenchRunner(string[] configurationArgs, int messageCount, double invalidPercent, TextWriter progress)
+{
+    static readonly TimeSpan LatencyLoadDuration = TimeSpan.FromSeconds(15);
+    static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
+
+    readonly string _runId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 4);
+    SqsOptions _sqsOptions = new();
+    IAmazonSQS _sqs = null!;
+    string _queueUrl = "";
+    string _deadLetterUrl = "";
+    string _connectionString = "";
+
+    string QueueName => $"loginetl-bench-{_runId}";
+
+    string Schema => $"loginetl_bench_{_runId}";
+
+    public async Task<BenchResult> RunAsync()
+    {
+        var traffic = SampleTraffic.Generate(messageCount, invalidPercent, seed: 20261125).ToList();
+        var invalid = traffic.Count(m => !m.Valid);
+        await SetUpAsync();
+        try
+        {
+            Report($"sending {messageCount} messages ({invalid} invalid)");
+            await SendAsync(traffic.Select(m => m.Body));
+            Report($"ceiling: {_sqsOptions.Pollers} pollers receiving and deleting, no processing");
+            var ceiling = await MeasureCeilingAsync(messageCount);
+            Report($"ceiling: {ceiling:F0} messages/s; sending {messageCount} messages again");
+            await SendAsync(traffic.Select(m => m.Body));
+            Report("etl: login-etl run --drain");
+            var etl = await MeasureEtlAsync(traffic.Count - invalid, invalid);
+            Report($"etl: {etl:F0} messages/s; pipeline: the same messages from memory through the dispatcher");
+            var pipeline = await MeasurePipelineAsync(traffic, 2L * (traffic.Count - invalid));
+            var load = Math.Max(1, etl / 2);
+            Report($"pipeline: {pipeline:F0} messages/s; latency under a steady {load:F0} messages/s");
+            var (p50, p99) = await MeasureLatencyAsync(traffic.Where(m => m.Valid).Select(m => m.Body).ToList(), load);
+
+            return new BenchResult(messageCount, invalid, _sqsOptions.Pollers, Math.Round(ceiling), Math.Round(etl),
+                Math.Round(etl / ceiling, 3), Math.Round(pipeline), Math.Round(PeakRssMegabytes(), 1), Math.Round(load),
+                Math.Round(p50, 1), Math.Round(p99, 1));
+        }
+        finally
+        {
+            await TearDownAsync();
+        }
+    }
+
+    void Report(string line) => progress.WriteLine($"bench: {line}");
+
+    // Queues and a schema of the benchmark's own: the configured database and queues are left alone.
+    async Task SetUpAsync()
+    {
+        var builder = LoginEtlHost.CreateBuilder(configurationArgs);
+        builder.AddSqs();
+        builder.AddLoginDatabase();
+        using var host = builder.Build();
+        StartupChecks.ValidateOptions<SqsOptions>(host.Services);
+        _sqsOptions = host.Services.GetRequiredService<IOptions<SqsOptions>>().Value;
+        _sqs = SqsClientFactory.Create(_sqsOptions);
+        _connectionString = new NpgsqlConnectionStringBuilder(
+            host.Services.GetRequiredService<IConfiguration>().GetConnectionString(LoginDatabaseRegistration.ConnectionStringName))
+        {
+            SearchPath = Schema,
+        }.ConnectionString;
+
+        try
+        {
+            _deadLetterUrl = (await _sqs.CreateQueueAsync(QueueName + "-dlq")).QueueUrl;
+            var deadLetterArn = (await _sqs.GetQueueAttributesAsync(_deadLetterUrl, ["QueueArn"])).QueueARN;
+            _queueUrl = (await _sqs.CreateQueueAsync(new CreateQueueRequest
+            {
+                QueueName = QueueName,
+                Attributes = new Dictionary<string, string>
+                {
+                    ["RedrivePolicy"] = JsonSerializer.Serialize(new { deadLetterTargetArn = deadLetterArn, maxReceiveCount = "10" }),
+                },
+            })).QueueUrl;
+        }
+        catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException)
+        {
+            throw new StartupException($"cannot create the benchmark's queues (Sqs__ServiceUrl / AWS_ENDPOINT_URL_SQS): {ex.Message}");
+        }
+
+        try
+        {
+            await ExecuteAsync($"CREATE SCHEMA {Schema}");
+            await using var db = new LoginDbContext(new DbContextOptionsBuilder<LoginDbContext>().UseNpgsql(_connectionString).Options);
+            await db.Database.MigrateAsync();
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new StartupException($"cannot create the benchmark's schema (ConnectionStrings__LoginDb): {ex.Message}");
+        }
+    }
+
+    async Task TearDownAsync()
+    {
+        foreach (var url in new[] { _queueUrl, _deadLetterUrl }.Where(u => u.Length > 0))
+            await _sqs.DeleteQueueAsync(url);
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync($"DROP SCHEMA IF EXISTS {Schema} CASCADE");
+        _sqs.Dispose();
+    }
+
+    Dictionary<string, string?> Overrides() => new()
+    {
+        ["ConnectionStrings:LoginDb"] = _connectionString,
+        ["Sqs:QueueName"] = QueueName,
+        ["Sqs:DeadLetterQueueName"] = QueueName + "-dlq",
+        // Thousands of dead letters are expected: one line each would measure the console.
+        ["Logging:LogLevel:LoginEtl"] = "Error",
+    };
+
+    async Task SendAsync(IEnumerable<string> bodies)
+    {
+        var result = await SqsBatchSender.SendAsync(_sqs, _queueUrl, bodies.Select((b, i) => ((long)i, b)).ToAsyncEnumerable(),
+            _sqsOptions.Pollers, progress);
+        if (result.Failed > 0)
+            throw new StartupException($"{result.Failed} messages could not be sent to the benchmark queue");
+    }
+
+    // Timed like the ETL's summary: from the first receive that brought messages to the last settled batch.
+    async Task<double> MeasureCeilingAsync(int expected)
+    {
+        var received = 0L;
+        var firstReceived = 0L;
+        var lastDeleted = 0L;
+        await Task.WhenAll(Enumerable.Range(0, _sqsOptions.Pollers).Select(async _ =>
+        {
+            while (Interlocked.Read(ref received) < expected)
+            {
+                var response = await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+                {
+                    QueueUrl = _queueUrl,
+                    MaxNumberOfMessages = 10,
+                    WaitTimeSeconds = 1,
+                    MessageSystemAttributeNames = [MessageSystemAttributeName.SentTimestamp, MessageSystemAttributeName.ApproximateReceiveCount],
+                    MessageAttributeNames = ["All"],
+                });
+                if (response.Messages is not { Count: > 0 } messages)
+                    continue;
+
+                Interlocked.CompareExchange(ref firstReceived, Stopwatch.GetTimestamp(), 0);
+                await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+                {
+                    QueueUrl = _queueUrl,
+                    Entries = messages.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle)).ToList(),
+                });
+                Interlocked.Add(ref received, messages.Count);
+                Interlocked.Exchange(ref lastDeleted, Stopwatch.GetTimestamp());
+            }
+        }));
+
+        return expected / Stopwatch.GetElapsedTime(firstReceived, lastDeleted).TotalSeconds;
+    }
+
+    async Task<double> MeasureEtlAsync(int valid, int invalid)
+    {
+        using var host = await RunCommand.CreateHostAsync(drain: true, configurationArgs, Overrides());
+        var telemetry = host.Services.GetRequiredService<LoginEtlTelemetry>();
+        await host.RunAsync();
+
+        var stored = await CountRowsAsync();
+        var deadLettered = (await _sqs.GetQueueAttributesAsync(_deadLetterUrl, ["ApproximateNumberOfMessages"])).ApproximateNumberOfMessages;
+        if (stored != valid || deadLettered != invalid)
+            throw new StartupException($"the ETL stored {stored} rows and dead-lettered {deadLettered} messages; expected {valid} and {invalid}");
+
+        var summary = telemetry.Summary();
+        return summary.Received / summary.Busy.TotalSeconds;
+    }
+
+    async Task<double> MeasurePipelineAsync(List<SampleTraffic.Message> traffic, long expectedRows)
+    {
+        var builder = LoginEtlHost.CreateBuilder(configurationArgs);
+        builder.Configuration.AddInMemoryCollection(Overrides());
+        builder.AddLoginEtlPipeline();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var dispatcher = host.Services.GetRequiredService<IReceiveEndpointDispatcherFactory>()
+            .CreateConsumerReceiver<LoginEventConsumer>("loginetl-bench-pipeline");
+        var bodies = traffic.Select(m => Encoding.UTF8.GetBytes(m.Body)).ToArray();
+        var headers = new Dictionary<string, object>();
+        var next = -1;
+
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, _sqsOptions.Pollers * 10).Select(async worker =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < bodies.Length; i = Interlocked.Increment(ref next))
+            {
+                try
+                {
+                    await dispatcher.Dispatch(bodies[i], headers, CancellationToken.None,
+                        new SqsDelivery(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow, 1));
+                }
+                catch (Exception ex) when (DeadLetterReason.TryClassify(ex, out _))
+                {
+                    // The invalid share: rejected, as the ETL would dead-letter it.
+                }
+            }
+        }));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        await host.StopAsync();
+
+        var stored = await CountRowsAsync();
+        if (stored != expectedRows)
+            throw new StartupException($"the pipeline left {stored} rows; expected {expectedRows}");
+        return bodies.Length / elapsed.TotalSeconds;
+    }
+
+    async Task<(double P50, double P99)> MeasureLatencyAsync(List<string> validBodies, double rate)
+    {
+        var count = (int)Math.Min(validBodies.Count, Math.Max(100, rate * LatencyLoadDuration.TotalSeconds));
+        var lags = new List<double>(count);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == LoginEtlTelemetry.Name && instrument.Name == "loginetl.messages.lag")
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
+        {
+            lock (lags)
+                lags.Add(seconds * 1000);
+        });
+        listener.Start();
+
+        using var host = await RunCommand.CreateHostAsync(drain: false, configurationArgs, Overrides());
+        await host.StartAsync();
+
+        // Batches of ten on a fixed schedule: the load does not speed up when the service falls behind.
+        var sends = new List<Task>();
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < count; i += 10)
+        {
+            var due = TimeSpan.FromSeconds(i / rate) - Stopwatch.GetElapsedTime(started);
+            if (due > TimeSpan.Zero)
+                await Task.Delay(due);
+            var batch = validBodies.Skip(i).Take(Math.Min(10, count - i)).Select((b, j) => new SendMessageBatchRequestEntry(j.ToString(CultureInfo.InvariantCulture), b)).ToList();
+            sends.Add(_sqs.SendMessageBatchAsync(new SendMessageBatchRequest(_queueUrl, batch)));
+        }
+
+        await Task.WhenAll(sends);
+        var deadline = Stopwatch.GetTimestamp() + (long)(SettleTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (LagCount() < count && Stopwatch.GetTimestamp() < deadline)
+            await Task.Delay(50);
+        await host.StopAsync();
+
+        double[] sorted;
+        lock (lags)
+            sorted = [.. lags.Order()];
+        if (sorted.Length < count)
+            throw new StartupException($"only {sorted.Length} of {count} messages were stored within {SettleTimeout.TotalSeconds:F0} s under load");
+        return (Percentile(sorted, 0.50), Percentile(sorted, 0.99));
+
+        int LagCount()
+        {
+            lock (lags)
+                return lags.Count;
+        }
+    }
+
+    static double Percentile(double[] sorted, double quantile) =>
+        sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    // The process's peak resident set (VmHWM), as Linux reports it.
+    static double PeakRssMegabytes()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    async Task<long> CountRowsAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM user_logins", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+
+namespace LoginEtl.Worker.Sqs;
+
+/// <summary>
+/// Sends bodies to a queue with SendMessageBatch: at most ten messages and 256 KiB of bodies a request,
+/// several requests in flight. Used by <c>produce</c> and <c>bench</c>.
+/// </summary>
+public static class SqsBatchSender
+{
+    public const int MaxBodyBytes = 256 * 1024;
+    const int MaxBatchEntries = 10;
+
+    public sealed record Result(long Sent, long Failed);
+
+    /// <summary>Sends every message; a message SQS refuses is reported on <paramref name="errors"/> by its id.</summary>
+    public static async Task<Result> SendAsync(IAmazonSQS sqs, string queueUrl, IAsyncEnumerable<(long Id, string Body)> messages,
+        int concurrency, TextWriter errors, CancellationToken cancellationToken = default)
+    {
+        long sent = 0, failed = 0;
+        var inFlight = new List<Task<(int Sent, int Failed)>>(concurrency);
+        await foreach (var batch in BatchAsync(messages).WithCancellation(cancellationToken))
+        {
+            inFlight.Add(SendBatchAsync(sqs, queueUrl, batch, errors, cancellationToken));
+            if (inFlight.Count >= concurrency)
+            {
+                var done = await Task.WhenAny(inFlight);
+                inFlight.Remove(done);
+                Count(await done);
+            }
+        }
+
+        foreach (var task in inFlight)
+            Count(await task);
+        return new Result(sent, failed);
+
+        void Count((int Sent, int Failed) result)
+        {
+            sent += result.Sent;
+            failed += result.Failed;
+        }
+    }
+
+    static async IAsyncEnumerable<List<(long Id, string Body)>> BatchAsync(IAsyncEnumerable<(long Id, string Body)> messages)
+    {
+        var batch = new List<(long, string)>(MaxBatchEntries);
+        var batchBytes = 0;
+        await foreach (var (id, body) in messages)
+        {
+            var bytes = Encoding.UTF8.GetByteCount(body);
+            if (batch.Count == MaxBatchEntries || batchBytes + bytes > MaxBodyBytes)
+            {
+                yield return batch;
+                batch = new List<(long, string)>(MaxBatchEntries);
+                batchBytes = 0;
+            }
+
+            batch.Add((id, body));
+            batchBytes += bytes;
+        }
+
+        if (batch.Count > 0)
+            yield return batch;
+    }
+
+    static async Task<(int Sent, int Failed)> SendBatchAsync(IAmazonSQS sqs, string queueUrl, List<(long Id, string Body)> batch,
+        TextWriter errors, CancellationToken cancellationToken)
+    {
+        var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
+        {
+            QueueUrl = queueUrl,
+            Entries = batch.Select(m => new SendMessageBatchRequestEntry
+            {
+                Id = m.Id.ToString(CultureInfo.InvariantCulture),
+                MessageBody = m.Body,
+            }).ToList(),
+        }, cancellationToken);
+
+        var failed = response.Failed ?? [];
+        foreach (var entry in failed)
+            await errors.WriteLineAsync($"line {entry.Id}: not sent ({entry.Code}: {entry.Message})");
+
+        return (response.Successful?.Count ?? 0, failed.Count);
+    }
+}
