@@ -63,9 +63,8 @@ public class AppVersionTests
     [InlineData("1_0", "app_version part 1 is not a number from 0 to 999")]
     public void Anything_but_one_to_three_dotted_numbers_of_up_to_three_ascii_digits_is_refused(string version, string message)
     {
-        Assert.False(AppVersion.TryEncode(version, out var encoded, out var error));
+        Assert.False(AppVersion.TryEncode(version, out _, out var error));
         Assert.Equal(message, error);
-        Assert.Equal(0, encoded);
     }
 
     [Fact]

@@ -34,8 +34,9 @@ public sealed class SqsOptions
 
     public TimeSpan RedeliveryDelayFor(int receiveCount)
     {
-        var doublings = Math.Clamp(receiveCount - 1, 0, 30);
-        var delay = RedeliveryDelay * Math.Pow(2, doublings);
-        return delay < MaxRedeliveryDelay ? delay : MaxRedeliveryDelay;
+        // In ticks as a double, so that doubling a long delay many times caps instead of overflowing.
+        var doublings = Math.Clamp(receiveCount - 1, 0, 62);
+        var ticks = Math.Min(RedeliveryDelay.Ticks * Math.Pow(2, doublings), MaxRedeliveryDelay.Ticks);
+        return TimeSpan.FromTicks((long)ticks);
     }
 }
