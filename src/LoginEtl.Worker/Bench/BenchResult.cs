@@ -14,14 +14,17 @@ public sealed record BenchResult(
     [property: JsonPropertyName("peak_rss_mb")] double PeakRssMegabytes,
     [property: JsonPropertyName("latency_load_msgs_per_s")] double LatencyLoadMessagesPerSecond,
     [property: JsonPropertyName("latency_p50_ms")] double LatencyP50Milliseconds,
-    [property: JsonPropertyName("latency_p99_ms")] double LatencyP99Milliseconds)
+    [property: JsonPropertyName("latency_p99_ms")] double LatencyP99Milliseconds,
+    [property: JsonPropertyName("ceiling_cpu_us_per_msg")] double CeilingCpuMicroseconds,
+    [property: JsonPropertyName("etl_cpu_us_per_msg")] double EtlCpuMicroseconds,
+    [property: JsonPropertyName("pipeline_cpu_us_per_msg")] double PipelineCpuMicroseconds)
 {
     public string ToTable() => $"""
         messages                 {Messages} ({Invalid} invalid), {Pollers} pollers
-        ceiling (receive+delete) {CeilingMessagesPerSecond,10:F0} messages/s
-        etl (run --drain)        {EtlMessagesPerSecond,10:F0} messages/s
+        ceiling (receive+delete) {CeilingMessagesPerSecond,10:F0} messages/s  {CeilingCpuMicroseconds,6:F0} us CPU/message in this process
+        etl (run --drain)        {EtlMessagesPerSecond,10:F0} messages/s  {EtlCpuMicroseconds,6:F0} us CPU/message
         etl / ceiling            {Ratio,10:F2}
-        pipeline (no SQS)        {PipelineMessagesPerSecond,10:F0} messages/s
+        pipeline (no SQS)        {PipelineMessagesPerSecond,10:F0} messages/s  {PipelineCpuMicroseconds,6:F0} us CPU/message
         peak RSS                 {PeakRssMegabytes,10:F0} MB
         latency at {LatencyLoadMessagesPerSecond:F0} messages/s: p50 {LatencyP50Milliseconds:F0} ms, p99 {LatencyP99Milliseconds:F0} ms (SentTimestamp to commit)
         """;

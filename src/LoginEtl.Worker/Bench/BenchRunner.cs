@@ -42,28 +42,30 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
 
     public async Task<BenchResult> RunAsync()
     {
-        var traffic = SampleTraffic.Generate(messageCount, invalidPercent, seed: 20261125).ToList();
-        var invalid = traffic.Count(m => !m.Valid);
+        // The traffic is generated again for each phase rather than held: the backlog lives in SQS, not here.
+        var invalid = Traffic().Count(m => !m.Valid);
+        var valid = messageCount - invalid;
         await SetUpAsync();
         try
         {
             Report($"sending {messageCount} messages ({invalid} invalid)");
-            await SendAsync(traffic.Select(m => m.Body));
+            await SendAsync(Traffic().Select(m => m.Body));
             Report($"ceiling: {_sqsOptions.Pollers} pollers receiving and deleting, no processing");
-            var ceiling = await MeasureCeilingAsync(messageCount);
-            Report($"ceiling: {ceiling:F0} messages/s; sending {messageCount} messages again");
-            await SendAsync(traffic.Select(m => m.Body));
+            var ceiling = await MeasureAsync(() => MeasureCeilingAsync(messageCount));
+            Report($"ceiling: {ceiling.Rate:F0} messages/s, {ceiling.CpuMicroseconds:F0} us of CPU each; sending {messageCount} messages again");
+            await SendAsync(Traffic().Select(m => m.Body));
             Report("etl: login-etl run --drain");
-            var etl = await MeasureEtlAsync(traffic.Count - invalid, invalid);
-            Report($"etl: {etl:F0} messages/s; pipeline: the same messages from memory through the dispatcher");
-            var pipeline = await MeasurePipelineAsync(traffic, 2L * (traffic.Count - invalid));
-            var load = Math.Max(1, etl / 2);
-            Report($"pipeline: {pipeline:F0} messages/s; latency under a steady {load:F0} messages/s");
-            var (p50, p99) = await MeasureLatencyAsync(traffic.Where(m => m.Valid).Select(m => m.Body).ToList(), load);
+            var etl = await MeasureAsync(() => MeasureEtlAsync(valid, invalid));
+            Report($"etl: {etl.Rate:F0} messages/s, {etl.CpuMicroseconds:F0} us of CPU each; pipeline: the same messages from memory through the dispatcher");
+            var pipeline = await MeasureAsync(() => MeasurePipelineAsync(2L * valid));
+            var load = Math.Max(1, etl.Rate / 2);
+            Report($"pipeline: {pipeline.Rate:F0} messages/s, {pipeline.CpuMicroseconds:F0} us of CPU each; latency under a steady {load:F0} messages/s");
+            var (p50, p99) = await MeasureLatencyAsync(load);
 
-            return new BenchResult(messageCount, invalid, _sqsOptions.Pollers, Math.Round(ceiling), Math.Round(etl),
-                Math.Round(etl / ceiling, 3), Math.Round(pipeline), Math.Round(PeakRssMegabytes(), 1), Math.Round(load),
-                Math.Round(p50, 1), Math.Round(p99, 1));
+            return new BenchResult(messageCount, invalid, _sqsOptions.Pollers, Math.Round(ceiling.Rate), Math.Round(etl.Rate),
+                Math.Round(etl.Rate / ceiling.Rate, 3), Math.Round(pipeline.Rate), Math.Round(PeakRssMegabytes(), 1), Math.Round(load),
+                Math.Round(p50, 1), Math.Round(p99, 1), Math.Round(ceiling.CpuMicroseconds, 1), Math.Round(etl.CpuMicroseconds, 1),
+                Math.Round(pipeline.CpuMicroseconds, 1));
         }
         finally
         {
@@ -71,7 +73,18 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         }
     }
 
+    IEnumerable<SampleTraffic.Message> Traffic() => SampleTraffic.Generate(messageCount, invalidPercent, seed: 20261125);
+
     void Report(string line) => progress.WriteLine($"bench: {line}");
+
+    // A phase's rate, and this process's CPU time per message over the phase (all threads, user and system).
+    async Task<(double Rate, double CpuMicroseconds)> MeasureAsync(Func<Task<double>> phase)
+    {
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var rate = await phase();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        return (rate, cpu.TotalMicroseconds / messageCount);
+    }
 
     // Queues and a schema of the benchmark's own: the configured database and queues are left alone.
     async Task SetUpAsync()
@@ -195,7 +208,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         return summary.Received / summary.Busy.TotalSeconds;
     }
 
-    async Task<double> MeasurePipelineAsync(List<SampleTraffic.Message> traffic, long expectedRows)
+    async Task<double> MeasurePipelineAsync(long expectedRows)
     {
         var builder = LoginEtlHost.CreateBuilder(configurationArgs);
         builder.Configuration.AddInMemoryCollection(Overrides());
@@ -204,18 +217,17 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         await host.StartAsync();
         var dispatcher = host.Services.GetRequiredService<IReceiveEndpointDispatcherFactory>()
             .CreateConsumerReceiver<LoginEventConsumer>("loginetl-bench-pipeline");
-        var bodies = traffic.Select(m => Encoding.UTF8.GetBytes(m.Body)).ToArray();
+        using var bodies = Traffic().Select(m => Encoding.UTF8.GetBytes(m.Body)).GetEnumerator();
         var headers = new Dictionary<string, object>();
-        var next = -1;
 
         var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, _sqsOptions.Pollers * 10).Select(async worker =>
         {
-            for (var i = Interlocked.Increment(ref next); i < bodies.Length; i = Interlocked.Increment(ref next))
+            while (NextBody() is { } body)
             {
                 try
                 {
-                    await dispatcher.Dispatch(bodies[i], headers, CancellationToken.None,
+                    await dispatcher.Dispatch(body, headers, CancellationToken.None,
                         new SqsDelivery(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow, 1));
                 }
                 catch (Exception ex) when (DeadLetterReason.TryClassify(ex, out _))
@@ -230,12 +242,20 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         var stored = await CountRowsAsync();
         if (stored != expectedRows)
             throw new StartupException($"the pipeline left {stored} rows; expected {expectedRows}");
-        return bodies.Length / elapsed.TotalSeconds;
+        return messageCount / elapsed.TotalSeconds;
+
+        byte[]? NextBody()
+        {
+            lock (bodies)
+                return bodies.MoveNext() ? bodies.Current : null;
+        }
     }
 
-    async Task<(double P50, double P99)> MeasureLatencyAsync(List<string> validBodies, double rate)
+    async Task<(double P50, double P99)> MeasureLatencyAsync(double rate)
     {
-        var count = (int)Math.Min(validBodies.Count, Math.Max(100, rate * LatencyLoadDuration.TotalSeconds));
+        var validBodies = Traffic().Where(m => m.Valid).Select(m => m.Body)
+            .Take((int)Math.Max(100, rate * LatencyLoadDuration.TotalSeconds)).ToList();
+        var count = validBodies.Count;
         var lags = new List<double>(count);
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
