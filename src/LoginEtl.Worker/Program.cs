@@ -11,6 +11,8 @@ const string Usage = """
       produce FILE     send one message per line of FILE (- for standard input) to the queue
       bench [--messages N] [--invalid-percent P] [--json]
                        measure SQS ceiling, ETL, pipeline and latency side by side (queues and schema of its own)
+      redrive [--max N]
+                       move dead-lettered messages back to the queue (all, or at most N)
       keygen           print a new masking key (base64, 32 random bytes)
       keygen --recovery --out DIR
                        write a recovery key pair: DIR/recovery-public.pem, DIR/recovery-private.pem
@@ -30,6 +32,7 @@ try
         ["run", .. var rest] => await RunCommand.RunAsync(drain: false, rest),
         ["produce", var path, .. var rest] when !path.StartsWith("--", StringComparison.Ordinal) => await ProduceCommand.RunAsync(path, rest),
         ["bench", .. var rest] => await BenchCommand.RunAsync(rest),
+        ["redrive", .. var rest] => await RedriveCommand.RunAsync(rest),
         ["keygen"] => KeygenCommand.PrintMaskingKey(),
         ["keygen", "--recovery", "--out", var directory] => KeygenCommand.WriteRecoveryKeyPair(directory),
         ["unmask", "--private-key", var keyFile, var mask, .. var rest] => await UnmaskCommand.WithPrivateKeyAsync(keyFile, mask, rest),

@@ -12,7 +12,7 @@ public class DeliveryTests
     public async Task A_message_delivered_twice_is_stored_once()
     {
         await using var database = await TestDatabase.CreateAsync();
-        // A one-second visibility timeout: while the write is held up, SQS hands the message out again.
+        // A one-second visibility timeout and no heartbeat: while the write is held up, SQS hands the message out again.
         await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 100, visibilityTimeoutSeconds: 1);
         using var received = new MetricTotal("loginetl.messages.received");
         using var duplicates = new MetricTotal("loginetl.messages.duplicates");
@@ -26,7 +26,7 @@ public class DeliveryTests
             await using (var lockTable = new NpgsqlCommand("LOCK TABLE loginetl_inbox IN EXCLUSIVE MODE", blocker, transaction))
                 await lockTable.ExecuteNonQueryAsync();
 
-            drain = Etl.DrainAsync(database, queues, Etl.NewKey());
+            drain = Etl.DrainAsync(database, queues, Etl.NewKey(), "--Sqs:VisibilityHeartbeat=false");
             await Eventually.HoldsAsync(() => Task.FromResult(received.Total >= 2), "the message has been delivered twice");
             await transaction.RollbackAsync();
         }
@@ -39,11 +39,42 @@ public class DeliveryTests
     }
 
     [Fact]
+    public async Task A_slow_database_does_not_let_a_message_be_processed_twice()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        // Held far longer than the visibility timeout: only the heartbeat keeps the messages from coming back.
+        await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 100, visibilityTimeoutSeconds: 2);
+        using var received = new MetricTotal("loginetl.messages.received");
+        using var duplicates = new MetricTotal("loginetl.messages.duplicates");
+        await queues.SendAsync(SampleLogins.Generate(50).Select(SampleLogins.ToJson));
+
+        Task<int> drain;
+        await using (var blocker = new NpgsqlConnection(database.ConnectionString))
+        {
+            await blocker.OpenAsync();
+            await using var transaction = await blocker.BeginTransactionAsync();
+            await using (var lockTable = new NpgsqlCommand("LOCK TABLE loginetl_inbox IN EXCLUSIVE MODE", blocker, transaction))
+                await lockTable.ExecuteNonQueryAsync();
+
+            drain = Etl.DrainAsync(database, queues, Etl.NewKey());
+            await Eventually.HoldsAsync(() => Task.FromResult(received.Total >= 50), "every message is in flight");
+            await Task.Delay(TimeSpan.FromSeconds(7));
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(0, await drain);
+        Assert.Equal(50, received.Total);
+        Assert.Equal(0, duplicates.Total);
+        Assert.Equal(50, (await database.LoginsAsync()).Count);
+    }
+
+    [Fact]
     public async Task Database_stopped_mid_run_loses_nothing_and_duplicates_nothing()
     {
         const int count = 3_000;
         await using var database = await TestDatabase.CreateAsync();
-        await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 1_000);
+        // A low maxReceiveCount: taking messages while the database is down would push valid ones to the dead-letter queue.
+        await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 5);
         using var redelivered = new MetricTotal("loginetl.messages.redelivered");
         await queues.SendAsync(SampleLogins.Generate(count).Select(SampleLogins.ToJson));
 
@@ -52,7 +83,8 @@ public class DeliveryTests
             "some rows are stored");
 
         await PostgresServer.StopAsync();
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        Assert.False(drain.IsCompleted, "the service keeps running while the database is down");
         await PostgresServer.StartAsync();
 
         Assert.Equal(0, await drain);

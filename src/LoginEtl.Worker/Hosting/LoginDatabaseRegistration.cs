@@ -17,6 +17,7 @@ public static class LoginDatabaseRegistration
         builder.Services.AddDbContextFactory<LoginDbContext>(options => options.UseNpgsql(connectionString));
 
         builder.Services.AddOptions<WriterOptions>().BindConfiguration(WriterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<DatabaseAvailability>();
         builder.Services.AddSingleton<LoginWriter>();
         return builder;
     }

@@ -48,14 +48,17 @@ public sealed class LoginWriter : IAsyncDisposable
     readonly IDbContextFactory<LoginDbContext> _contexts;
     readonly WriterOptions _options;
     readonly LoginEtlTelemetry _telemetry;
+    readonly DatabaseAvailability _availability;
     readonly Channel<PendingLogin> _queue = Channel.CreateUnbounded<PendingLogin>(new UnboundedChannelOptions { SingleReader = true });
     readonly Task _loop;
 
-    public LoginWriter(IDbContextFactory<LoginDbContext> contexts, IOptions<WriterOptions> options, LoginEtlTelemetry telemetry)
+    public LoginWriter(IDbContextFactory<LoginDbContext> contexts, IOptions<WriterOptions> options, LoginEtlTelemetry telemetry,
+        DatabaseAvailability availability)
     {
         _contexts = contexts;
         _options = options.Value;
         _telemetry = telemetry;
+        _availability = availability;
         _loop = Task.Run(RunAsync);
     }
 
@@ -111,6 +114,7 @@ public sealed class LoginWriter : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            _availability.ReportFailure(ex);
             foreach (var pending in batch)
                 pending.Completion.TrySetException(ex);
         }

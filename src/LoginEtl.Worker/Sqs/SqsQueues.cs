@@ -14,11 +14,21 @@ public sealed class SqsQueues(IAmazonSQS sqs, IOptions<SqsOptions> options)
 
     public string DeadLetterQueueUrl => _deadLetterQueueUrl ?? throw new InvalidOperationException("The queues have not been resolved");
 
+    /// <summary>The main queue's visibility timeout, which the heartbeat renews for messages in flight.</summary>
+    public TimeSpan VisibilityTimeout { get; private set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Resolves both queues; a missing one is a <see cref="StartupException"/> naming the setting.</summary>
     public async Task ResolveAsync(CancellationToken cancellationToken)
     {
         _queueUrl = await ResolveUrlAsync(sqs, options.Value.QueueName, "Sqs__QueueName", cancellationToken);
         _deadLetterQueueUrl = await ResolveUrlAsync(sqs, options.Value.DeadLetterQueueName, "Sqs__DeadLetterQueueName", cancellationToken);
+        var attributes = await sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
+        {
+            QueueUrl = _queueUrl,
+            AttributeNames = [QueueAttributeName.VisibilityTimeout],
+        }, cancellationToken);
+        if (attributes.VisibilityTimeout is > 0)
+            VisibilityTimeout = TimeSpan.FromSeconds(attributes.VisibilityTimeout);
     }
 
     /// <summary>Messages visible, in flight and delayed, as SQS approximates them.</summary>

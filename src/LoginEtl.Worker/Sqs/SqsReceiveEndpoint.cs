@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using LoginEtl.Worker.Consumers;
+using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Telemetry;
 using MassTransit;
 using MassTransit.Transports;
@@ -23,6 +24,7 @@ public sealed partial class SqsReceiveEndpoint(
     IAmazonSQS sqs,
     SqsQueues queues,
     IReceiveEndpointDispatcherFactory dispatchers,
+    DatabaseAvailability database,
     DrainMonitor drain,
     LoginEtlTelemetry telemetry,
     IOptions<SqsOptions> options,
@@ -66,6 +68,10 @@ public sealed partial class SqsReceiveEndpoint(
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // While the database is down, messages stay on the queue instead of piling up receive counts.
+            if (!await WaitForDatabaseAsync(stoppingToken))
+                break;
+
             List<Message> messages;
             try
             {
@@ -99,7 +105,9 @@ public sealed partial class SqsReceiveEndpoint(
             try
             {
                 // Messages in hand are finished even when the service is stopping: their rows commit and they are deleted.
-                var settlements = await Task.WhenAll(messages.Select(m => HandleAsync(dispatcher, m)));
+                Settlement[] settlements;
+                await using (_options.VisibilityHeartbeat ? VisibilityHeartbeat.Start(sqs, queues.QueueUrl, messages, queues.VisibilityTimeout, logger) : null)
+                    settlements = await Task.WhenAll(messages.Select(m => HandleAsync(dispatcher, m)));
                 await SettleAsync(messages, settlements);
             }
             finally
@@ -135,6 +143,19 @@ public sealed partial class SqsReceiveEndpoint(
             LogTransientFailure(logger, message.MessageId, delivery.ReceiveCount, ex.GetType().Name, ex.Message, settlement.Delay);
             telemetry.Redelivered();
             return settlement;
+        }
+    }
+
+    async Task<bool> WaitForDatabaseAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await database.WaitUntilAvailableAsync(stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

@@ -1,0 +1,72 @@
+using System.Text;
+using LoginEtl.IntegrationTests.Infrastructure;
+
+namespace LoginEtl.IntegrationTests;
+
+/// <summary>Thousands of malformed, oversized and adversarial bodies: the service never crashes, and each ends as a row or a dead letter.</summary>
+[Collection(IntegrationCollection.Name)]
+public class HostileInputTests
+{
+    static string Login(string userId, string ip = "\"203.0.113.5\"", string locale = "null", string version = "\"1.0\"") =>
+        $$"""{"user_id": {{userId}}, "device_type": "ios", "ip": {{ip}}, "device_id": "555-12-3456", "locale": {{locale}}, "app_version": {{version}}}""";
+
+    static IEnumerable<(string Body, bool Valid)> Generate(int count)
+    {
+        var random = new Random(5);
+        string[] sqlLike = ["'; DROP TABLE user_logins; --", "1 OR 1=1", "\\\\x00'); DELETE FROM loginetl_inbox; --", "$$; SELECT pg_sleep(10); $$"];
+        string[] unicode = ["Ünïcödé", "用户", "🙂🙃", "\u202Eevil", "\u00A0nbsp", "e\u0301"];
+        for (var i = 0; i < count; i++)
+        {
+            var id = $"\"h{i}\"";
+            yield return (i % 14) switch
+            {
+                0 => (Login(id)[..random.Next(1, 60)], false),
+                1 => (new string('[', 200 + random.Next(800)) + new string(']', 10), false),
+                2 => ($$"""{"a": {{new string('[', 100)}}1{{new string(']', 100)}}}""", false),
+                3 => (Login(id, ip: $"\"{new string('9', 200 * 1024)}\""), true),
+                4 => (Login(id, ip: "\"\\udc00\""), false),
+                5 => (Login(id, locale: "\"\\ud83d\""), false),
+                6 => (Login("123"), false),
+                7 => (Login(id, version: "[1,2]"), false),
+                8 => (Login(JsonString(sqlLike[random.Next(sqlLike.Length)] + i)), true),
+                9 => (Login(JsonString(unicode[random.Next(unicode.Length)] + i), locale: JsonString(unicode[random.Next(unicode.Length)])), true),
+                10 => (Login(id, locale: "\"en\\u0000\""), false),
+                11 => ("\"" + new string('x', random.Next(1, 1000)) + "\"", false),
+                12 => ($$"""{"user_id": {{id}}, "user_id": {{id}}, {{new string(' ', 10)}}}""", false),
+                _ => (Login(id), true),
+            };
+        }
+    }
+
+    static string JsonString(string value) => System.Text.Json.JsonSerializer.Serialize(value);
+
+    [Fact]
+    public async Task Hostile_bodies_never_crash_the_service_and_each_ends_as_a_row_or_a_dead_letter()
+    {
+        const int count = 5_000;
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 3);
+        var messages = Generate(count).ToList();
+        var ids = new List<string>();
+        foreach (var chunk in messages.Chunk(10))
+        {
+            // One request per message past 20 KiB, to stay within SendMessageBatch's 256 KiB.
+            if (chunk.Sum(m => Encoding.UTF8.GetByteCount(m.Body)) > 200 * 1024)
+                foreach (var message in chunk)
+                    ids.AddRange(await queues.SendAsync([message.Body]));
+            else
+                ids.AddRange(await queues.SendAsync(chunk.Select(m => m.Body)));
+        }
+
+        Assert.Equal(0, await Etl.DrainAsync(database, queues, Etl.NewKey()));
+
+        var rows = await database.LoginsAsync();
+        var deadLettered = (await queues.DrainDeadLettersAsync()).Select(m =>
+            m.MessageAttributes.TryGetValue("loginetl.original-message-id", out var id) ? id.StringValue : m.MessageId).ToHashSet();
+        Assert.Equal(messages.Count(m => m.Valid), rows.Count);
+        Assert.Equal(messages.Count(m => !m.Valid), deadLettered.Count);
+        Assert.Equal(ids.Where((_, i) => !messages[i].Valid).Order(), deadLettered.Order());
+        Assert.Contains(rows, r => r.UserId.StartsWith("'; DROP TABLE user_logins; --", StringComparison.Ordinal));
+        Assert.Equal(0, await queues.DepthAsync(queues.Url));
+    }
+}

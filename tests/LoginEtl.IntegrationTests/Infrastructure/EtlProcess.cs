@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using LoginEtl.Worker.Commands;
+
+namespace LoginEtl.IntegrationTests.Infrastructure;
+
+/// <summary>A <c>login-etl</c> process of its own, to be stopped gracefully or killed as a replica would be.</summary>
+sealed partial class EtlProcess : IDisposable
+{
+    readonly Process _process;
+    readonly StringBuilder _output = new();
+
+    EtlProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public static EtlProcess Start(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment.Remove("ConnectionStrings__LoginDb");
+        start.Environment.Remove("Masking__Key");
+        return new EtlProcess(Process.Start(start)!);
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Started and taking messages (so a stop exercises the running service, not its start).</summary>
+    public bool IsReceiving => Output.Contains("Receiving from", StringComparison.Ordinal);
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    /// <summary>The counts of the summary line a run prints when it stops; null if it printed none.</summary>
+    public (long Received, long Stored, long AlreadyStored)? Summary => ParseSummary(Output);
+
+    public static (long Received, long Stored, long AlreadyStored)? ParseSummary(string output) =>
+        SummaryLine().Match(output) is { Success: true } match
+            ? (long.Parse(match.Groups[1].Value), long.Parse(match.Groups[2].Value), long.Parse(match.Groups[3].Value))
+            : null;
+
+    public void Kill() => _process.Kill();
+
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(new CancellationTokenSource(timeout).Token);
+
+    void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.AppendLine(line);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill();
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"Received (\d+) messages in .*?: (\d+) stored, (\d+) already stored")]
+    private static partial Regex SummaryLine();
+}
