@@ -112,7 +112,8 @@ public sealed class MaskingRecoveryTests : IDisposable
         Assert.Equal((1, "login-etl: the mask does not authenticate under key 'k1': it was altered, or made with another key of that id"),
             (wrongKey.ExitCode, wrongKey.Error.Trim()));
         Assert.Equal(1, changed.ExitCode);
-        Assert.Contains("does not authenticate", changed.Error, StringComparison.Ordinal);
+        // A changed last character may also break the base64 itself.
+        Assert.Matches("does not authenticate|is malformed: it was altered", changed.Error);
         Assert.Equal(1, unknownId.ExitCode);
         Assert.Contains("no key with id 'k1' is configured", unknownId.Error, StringComparison.Ordinal);
         Assert.Equal(1, wrongPrivateKey.ExitCode);
