@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using LoginEtl.IntegrationTests.Infrastructure;
-using LoginEtl.Worker.Commands;
-using Npgsql;
 
 namespace LoginEtl.IntegrationTests;
 
@@ -19,16 +16,10 @@ public class DeliveryTests
         await queues.SendAsync(SampleLogins.Generate(1).Select(SampleLogins.ToJson));
 
         Task<int> drain;
-        await using (var blocker = new NpgsqlConnection(database.ConnectionString))
+        await using (await InboxLock.TakeAsync(database))
         {
-            await blocker.OpenAsync();
-            await using var transaction = await blocker.BeginTransactionAsync();
-            await using (var lockTable = new NpgsqlCommand("LOCK TABLE loginetl_inbox IN EXCLUSIVE MODE", blocker, transaction))
-                await lockTable.ExecuteNonQueryAsync();
-
             drain = Etl.DrainAsync(database, queues, Etl.NewKey(), "--Sqs:VisibilityHeartbeat=false");
             await Eventually.HoldsAsync(() => Task.FromResult(received.Total >= 2), "the message has been delivered twice");
-            await transaction.RollbackAsync();
         }
 
         Assert.Equal(0, await drain);
@@ -49,17 +40,11 @@ public class DeliveryTests
         await queues.SendAsync(SampleLogins.Generate(50).Select(SampleLogins.ToJson));
 
         Task<int> drain;
-        await using (var blocker = new NpgsqlConnection(database.ConnectionString))
+        await using (await InboxLock.TakeAsync(database))
         {
-            await blocker.OpenAsync();
-            await using var transaction = await blocker.BeginTransactionAsync();
-            await using (var lockTable = new NpgsqlCommand("LOCK TABLE loginetl_inbox IN EXCLUSIVE MODE", blocker, transaction))
-                await lockTable.ExecuteNonQueryAsync();
-
             drain = Etl.DrainAsync(database, queues, Etl.NewKey());
             await Eventually.HoldsAsync(() => Task.FromResult(received.Total >= 50), "every message is in flight");
             await Task.Delay(TimeSpan.FromSeconds(7));
-            await transaction.RollbackAsync();
         }
 
         Assert.Equal(0, await drain);

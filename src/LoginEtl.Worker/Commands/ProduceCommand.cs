@@ -1,8 +1,6 @@
 using System.Text;
-using Amazon.SQS;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Sqs;
-using Microsoft.Extensions.Options;
 
 namespace LoginEtl.Worker.Commands;
 
@@ -16,20 +14,14 @@ static class ProduceCommand
 
     public static async Task<int> RunAsync(string path, string[] configurationArgs)
     {
-        var builder = LoginEtlHost.CreateBuilder(configurationArgs);
-        builder.AddSqs();
-        using var host = builder.Build();
-
-        StartupChecks.ValidateOptions<SqsOptions>(host.Services);
-        var options = host.Services.GetRequiredService<IOptions<SqsOptions>>().Value;
-        var sqs = host.Services.GetRequiredService<IAmazonSQS>();
-        var queueUrl = await SqsQueues.ResolveUrlAsync(sqs, options.QueueName, "Sqs__QueueName", CancellationToken.None);
+        using var host = SqsCommandHost.Create(configurationArgs);
+        var queueUrl = await host.QueueUrlAsync();
 
         using var input = path == "-" ? Console.In : OpenFile(path);
         var lines = new LineCounts();
-        var result = await SqsBatchSender.SendAsync(sqs, queueUrl, ReadAsync(input, lines), ConcurrentBatches, Console.Error);
+        var result = await SqsBatchSender.SendAsync(host.Sqs, queueUrl, ReadAsync(input, lines), ConcurrentBatches, Console.Error);
 
-        Console.WriteLine($"Sent {result.Sent} message(s) to {options.QueueName}" +
+        Console.WriteLine($"Sent {result.Sent} message(s) to {host.Options.QueueName}" +
             (lines.Empty > 0 ? $"; skipped {lines.Empty} empty line(s)" : "") +
             (result.Failed + lines.TooLarge > 0 ? $"; {result.Failed + lines.TooLarge} line(s) not sent" : ""));
         return result.Failed + lines.TooLarge > 0 ? 1 : 0;

@@ -2,8 +2,6 @@ using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using LoginEtl.Worker.Hosting;
-using LoginEtl.Worker.Sqs;
-using Microsoft.Extensions.Options;
 
 namespace LoginEtl.Worker.Commands;
 
@@ -31,14 +29,10 @@ static class RedriveCommand
                 throw new StartupException($"redrive: unexpected argument '{args[i]}' (--max N)");
         }
 
-        var builder = LoginEtlHost.CreateBuilder([.. configurationArgs]);
-        builder.AddSqs();
-        using var host = builder.Build();
-        StartupChecks.ValidateOptions<SqsOptions>(host.Services);
-        var options = host.Services.GetRequiredService<IOptions<SqsOptions>>().Value;
-        var sqs = host.Services.GetRequiredService<IAmazonSQS>();
-        var queueUrl = await SqsQueues.ResolveUrlAsync(sqs, options.QueueName, "Sqs__QueueName", CancellationToken.None);
-        var deadLetterUrl = await SqsQueues.ResolveUrlAsync(sqs, options.DeadLetterQueueName, "Sqs__DeadLetterQueueName", CancellationToken.None);
+        using var host = SqsCommandHost.Create([.. configurationArgs]);
+        var (options, sqs) = (host.Options, host.Sqs);
+        var queueUrl = await host.QueueUrlAsync();
+        var deadLetterUrl = await host.DeadLetterQueueUrlAsync();
 
         var moved = 0L;
         while (moved < max)
