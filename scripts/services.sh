@@ -4,7 +4,7 @@
 # (cached under $LOGINETL_CACHE, default ~/.cache/loginetl).
 
 LOGINETL_FAUXQS_VERSION=2.4.1
-LOGINETL_CACHE=${LOGINETL_CACHE:-$HOME/.cache/loginetl}
+LOGINETL_CACHE=${LOGINETL_CACHE:-${HOME:-/tmp}/.cache/loginetl}
 
 loginetl_log() { echo "services: $*" >&2; }
 
