@@ -13,6 +13,7 @@ echo "== building login-etl"
 dotnet build src/LoginEtl.Worker -c Release -o "$LOGINETL_RUN_DIR/app" -v quiet -nologo >/dev/null
 export PATH="$LOGINETL_RUN_DIR/app:$PATH"
 # A demo key, for this local run only: production keys come from a secret store.
+export Health__Port=${Health__Port:-0}
 export Masking__Key=${Masking__Key:-KKavrgPEtCtixeyQZC14ycDbMoVDXo2Idas+alOPEng=}
 
 echo "== creating login-queue and login-queue-dlq (redrive after 5 receives)"

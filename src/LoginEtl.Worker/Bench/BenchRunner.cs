@@ -146,6 +146,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         ["ConnectionStrings:LoginDb"] = _connectionString,
         ["Sqs:QueueName"] = QueueName,
         ["Sqs:DeadLetterQueueName"] = QueueName + "-dlq",
+        ["Health:Port"] = "0",
         // Thousands of dead letters are expected: one line each would measure the console.
         ["Logging:LogLevel:LoginEtl"] = "Error",
     };

@@ -34,6 +34,7 @@ static class RunCommand
             StartupChecks.ValidateOptions<SqsOptions>(services);
             StartupChecks.ValidateOptions<RetryOptions>(services);
             StartupChecks.ValidateOptions<WriterOptions>(services);
+            StartupChecks.ValidateOptions<HealthOptions>(services);
             using (var startup = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
             {
                 await StartupChecks.EnsureDatabaseReadyAsync(services, startup.Token);

@@ -15,7 +15,10 @@ public static class LoginEtlRegistration
         builder.AddLoginEtlPipeline();
         builder.AddSqs();
         builder.Services.AddSingleton<DrainMonitor>();
-        builder.Services.AddHostedService<SqsReceiveEndpoint>();
+        builder.Services.AddSingleton<SqsReceiveEndpoint>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SqsReceiveEndpoint>());
+        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHostedService<HealthEndpoint>();
         return builder;
     }
 

@@ -41,6 +41,10 @@ public sealed partial class SqsReceiveEndpoint(
     static readonly TimeSpan MaxReceiveBackoff = TimeSpan.FromSeconds(30);
 
     readonly SqsOptions _options = options.Value;
+    int _failingPollers;
+
+    /// <summary>False while any poller's receives are failing (SQS unreachable or refusing).</summary>
+    public bool QueueReachable => Volatile.Read(ref _failingPollers) == 0;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -84,10 +88,14 @@ public sealed partial class SqsReceiveEndpoint(
                     MessageAttributeNames = ["All"],
                 }, CancellationToken.None); // A cancelled receive could strand messages SQS had already handed out.
                 messages = response.Messages ?? [];
+                if (failures > 0)
+                    Interlocked.Decrement(ref _failingPollers);
                 failures = 0;
             }
             catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or TimeoutException)
             {
+                if (failures == 0)
+                    Interlocked.Increment(ref _failingPollers);
                 var backoff = ReceiveBackoff(++failures);
                 LogReceiveFailed(logger, ex.GetType().Name, ex.Message, backoff);
                 await Task.Delay(backoff, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);

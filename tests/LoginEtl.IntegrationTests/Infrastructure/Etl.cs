@@ -20,6 +20,8 @@ static class Etl
         "--Sqs:MaxRedeliveryDelay=00:00:02",
         "--Retry:MinInterval=00:00:00.050",
         "--Retry:MaxInterval=00:00:00.200",
+        // Many services run at once here; the health endpoint is tested on a port of its own.
+        "--Health:Port=0",
         .. extra,
     ];
 

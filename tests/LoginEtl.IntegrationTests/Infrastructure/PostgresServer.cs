@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Npgsql;
 
 namespace LoginEtl.IntegrationTests.Infrastructure;
 
@@ -7,7 +8,12 @@ static class PostgresServer
 {
     public static Task StopAsync() => PgCtlAsync("stop", "-m", "fast", "-w");
 
-    public static Task StartAsync() => PgCtlAsync("start", "-w", "-t", "60", "-l", Path.Combine(TestServices.PostgresData, "server.log"));
+    public static async Task StartAsync()
+    {
+        await PgCtlAsync("start", "-w", "-t", "60", "-l", Path.Combine(TestServices.PostgresData, "server.log"));
+        // The test's own pooled connections died with the server.
+        NpgsqlConnection.ClearAllPools();
+    }
 
     static async Task PgCtlAsync(params string[] arguments)
     {

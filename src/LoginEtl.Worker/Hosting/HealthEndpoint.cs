@@ -1,0 +1,51 @@
+using LoginEtl.Worker.Persistence;
+using LoginEtl.Worker.Sqs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace LoginEtl.Worker.Hosting;
+
+/// <summary>
+/// <c>/health/live</c> (the process serves) and <c>/health/ready</c> (the database takes writes and the queue
+/// answers) for Kubernetes probes, on <c>Health__Port</c>. Readiness turns false while the database is down,
+/// the same moment the pollers stop taking messages.
+/// </summary>
+sealed class HealthEndpoint(IOptions<HealthOptions> options, DatabaseAvailability database, SqsReceiveEndpoint receiver) : IHostedService
+{
+    WebApplication? _app;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.Port == 0)
+            return;
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.ListenAnyIP(options.Value.Port));
+        _app = builder.Build();
+        _app.MapGet("/health/live", () => Results.Json(new { status = "live" }));
+        _app.MapGet("/health/ready", () =>
+        {
+            var checks = new Dictionary<string, string>
+            {
+                ["database"] = database.IsAvailable ? "available" : "unreachable",
+                ["queue"] = receiver.QueueReachable ? "reachable" : "unreachable",
+            };
+            var ready = database.IsAvailable && receiver.QueueReachable;
+            return Results.Json(new { status = ready ? "ready" : "not ready", checks },
+                statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
+        await _app.StartAsync(cancellationToken);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken);
+            await _app.DisposeAsync();
+        }
+    }
+}
