@@ -23,7 +23,7 @@ public sealed class MigrationModelTests : IDisposable
     [Fact]
     public void The_migrations_are_listed_in_order()
     {
-        Assert.Equal(["20261125000000_Initial", "20261125030000_MaskRecovery"], _db.Database.GetMigrations());
+        Assert.Equal(["20261125000000_Initial", "20261125030000_MaskRecovery", "20261125040000_Outbox"], _db.Database.GetMigrations());
     }
 
     [Fact]

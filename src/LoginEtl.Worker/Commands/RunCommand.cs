@@ -1,6 +1,7 @@
 using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Masking;
+using LoginEtl.Worker.Outbox;
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
 
@@ -39,6 +40,7 @@ static class RunCommand
             {
                 await StartupChecks.EnsureDatabaseReadyAsync(services, startup.Token);
                 await StartupChecks.EnsureQueuesExistAsync(services, startup.Token);
+                await services.GetRequiredService<OutboxSender>().ResolveAsync(startup.Token);
             }
 
             services.GetRequiredService<DrainMonitor>().Enabled = drain;

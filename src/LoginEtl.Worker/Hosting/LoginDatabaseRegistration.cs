@@ -1,3 +1,4 @@
+using LoginEtl.Worker.Outbox;
 using LoginEtl.Worker.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -17,6 +18,8 @@ public static class LoginDatabaseRegistration
         builder.Services.AddDbContextFactory<LoginDbContext>(options => options.UseNpgsql(connectionString));
 
         builder.Services.AddOptions<WriterOptions>().BindConfiguration(WriterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
+        builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<DatabaseAvailability>();
         builder.Services.AddSingleton<LoginWriter>();
         return builder;

@@ -1,5 +1,6 @@
 using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Masking;
+using LoginEtl.Worker.Outbox;
 using LoginEtl.Worker.Sqs;
 using LoginEtl.Worker.Telemetry;
 using MassTransit;
@@ -17,6 +18,8 @@ public static class LoginEtlRegistration
         builder.Services.AddSingleton<DrainMonitor>();
         builder.Services.AddSingleton<SqsReceiveEndpoint>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SqsReceiveEndpoint>());
+        builder.Services.AddSingleton<OutboxSender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxSender>());
         builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<HealthEndpoint>();
         return builder;

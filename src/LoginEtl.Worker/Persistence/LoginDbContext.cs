@@ -7,10 +7,12 @@ public sealed class LoginDbContext(DbContextOptions<LoginDbContext> options) : D
     public const string UserLoginsTable = "user_logins";
     public const string InboxTable = "loginetl_inbox";
     public const string MaskRecoveryTable = "loginetl_mask_recovery";
+    public const string OutboxTable = "loginetl_outbox";
 
     public DbSet<UserLogin> UserLogins => Set<UserLogin>();
     public DbSet<InboxMessage> Inbox => Set<InboxMessage>();
     public DbSet<MaskRecoveryRecord> MaskRecovery => Set<MaskRecoveryRecord>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -45,6 +47,16 @@ public sealed class LoginDbContext(DbContextOptions<LoginDbContext> options) : D
             recovery.Property(x => x.KeyFingerprint).HasColumnName("key_fingerprint").HasMaxLength(64);
             recovery.Property(x => x.SealedValue).HasColumnName("sealed_value");
             recovery.Property(x => x.StoredAt).HasColumnName("stored_at").HasDefaultValueSql("now()");
+        });
+
+        modelBuilder.Entity<OutboxMessage>(outbox =>
+        {
+            outbox.ToTable(OutboxTable);
+            outbox.HasKey(x => x.Id);
+            outbox.Property(x => x.Id).HasColumnName("id").UseIdentityAlwaysColumn();
+            outbox.Property(x => x.MessageId).HasColumnName("message_id").HasMaxLength(128);
+            outbox.Property(x => x.Body).HasColumnName("body");
+            outbox.Property(x => x.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
         });
     }
 }

@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Threading.Channels;
+using LoginEtl.Worker.Contracts;
 using LoginEtl.Worker.Masking;
+using LoginEtl.Worker.Outbox;
 using LoginEtl.Worker.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -22,12 +25,13 @@ public enum WriteOutcome
 /// </summary>
 public sealed class LoginWriter : IAsyncDisposable
 {
-    // One statement per batch: the inbox insert says which message ids are new, and only their rows go in.
+    // One statement per batch: the inbox insert says which message ids are new, and only their rows (and,
+    // with the outbox on, their events) go in.
     const string InsertSql = """
         WITH batch AS (
             SELECT * FROM unnest(@message_ids, @user_ids, @device_types, @masked_ips, @masked_device_ids,
-                                 @locales, @app_versions, @create_dates)
-                AS b(message_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date)
+                                 @locales, @app_versions, @create_dates, @outbox_bodies)
+                AS b(message_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date, outbox_body)
         ), fresh AS (
             INSERT INTO loginetl_inbox (message_id)
             SELECT message_id FROM batch
@@ -37,6 +41,11 @@ public sealed class LoginWriter : IAsyncDisposable
             INSERT INTO loginetl_mask_recovery (masked_value, field, key_fingerprint, sealed_value)
             SELECT * FROM unnest(@recovery_masks, @recovery_fields, @recovery_fingerprints, @recovery_sealed)
             ON CONFLICT (masked_value) DO NOTHING
+        ), outboxed AS (
+            INSERT INTO loginetl_outbox (message_id, body)
+            SELECT b.message_id, b.outbox_body
+            FROM batch b JOIN fresh f ON f.message_id = b.message_id
+            WHERE b.outbox_body IS NOT NULL
         ), stored AS (
             INSERT INTO user_logins (user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date)
             SELECT b.user_id, b.device_type, b.masked_ip, b.masked_device_id, b.locale, b.app_version, b.create_date
@@ -49,12 +58,14 @@ public sealed class LoginWriter : IAsyncDisposable
     readonly WriterOptions _options;
     readonly LoginEtlTelemetry _telemetry;
     readonly DatabaseAvailability _availability;
+    readonly OutboxSignal _outbox;
     readonly Channel<PendingLogin> _queue = Channel.CreateUnbounded<PendingLogin>(new UnboundedChannelOptions { SingleReader = true });
     readonly Task _loop;
 
     public LoginWriter(IDbContextFactory<LoginDbContext> contexts, IOptions<WriterOptions> options, LoginEtlTelemetry telemetry,
-        DatabaseAvailability availability)
+        DatabaseAvailability availability, OutboxSignal outbox)
     {
+        _outbox = outbox;
         _contexts = contexts;
         _options = options.Value;
         _telemetry = telemetry;
@@ -131,7 +142,7 @@ public sealed class LoginWriter : IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
 
         var fresh = new HashSet<string>(unique.Count, StringComparer.Ordinal);
-        await using (var command = BuildInsert(connection, transaction, unique))
+        await using (var command = BuildInsert(connection, transaction, unique, _outbox.Enabled))
         await using (var rows = await command.ExecuteReaderAsync().ConfigureAwait(false))
         {
             while (await rows.ReadAsync().ConfigureAwait(false))
@@ -139,6 +150,8 @@ public sealed class LoginWriter : IAsyncDisposable
         }
 
         await transaction.CommitAsync().ConfigureAwait(false);
+        if (_outbox.Enabled && fresh.Count > 0)
+            _outbox.Notify();
         _telemetry.RecordBatch(batch.Count, fresh.Count, Stopwatch.GetElapsedTime(started));
 
         foreach (var pending in batch)
@@ -166,9 +179,10 @@ public sealed class LoginWriter : IAsyncDisposable
         return unique;
     }
 
-    static NpgsqlCommand BuildInsert(NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingLogin> batch)
+    static NpgsqlCommand BuildInsert(NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingLogin> batch, bool outbox)
     {
         var count = batch.Count;
+        var outboxBodies = new string?[count];
         var messageIds = new string[count];
         var userIds = new string[count];
         var deviceTypes = new string[count];
@@ -188,6 +202,8 @@ public sealed class LoginWriter : IAsyncDisposable
             locales[i] = login.Locale;
             appVersions[i] = login.AppVersion;
             createDates[i] = login.CreateDate;
+            if (outbox)
+                outboxBodies[i] = JsonSerializer.Serialize(LoginRecordedOf(messageId, login));
         }
 
         var command = new NpgsqlCommand(InsertSql, connection, transaction);
@@ -199,9 +215,22 @@ public sealed class LoginWriter : IAsyncDisposable
         command.Parameters.Add(TextArray("locales", locales));
         command.Parameters.Add(new NpgsqlParameter<int[]>("app_versions", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = appVersions });
         command.Parameters.Add(new NpgsqlParameter<DateOnly[]>("create_dates", NpgsqlDbType.Array | NpgsqlDbType.Date) { TypedValue = createDates });
+        command.Parameters.Add(new NpgsqlParameter<string?[]>("outbox_bodies", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = outboxBodies });
         AddRecoveryRecords(command, batch);
         return command;
     }
+
+    static LoginRecorded LoginRecordedOf(string messageId, UserLogin login) => new()
+    {
+        MessageId = messageId,
+        UserId = login.UserId,
+        DeviceType = login.DeviceType,
+        MaskedIp = login.MaskedIp,
+        MaskedDeviceId = login.MaskedDeviceId,
+        Locale = login.Locale,
+        AppVersion = login.AppVersion,
+        CreateDate = login.CreateDate,
+    };
 
     static void AddRecoveryRecords(NpgsqlCommand command, List<PendingLogin> batch)
     {

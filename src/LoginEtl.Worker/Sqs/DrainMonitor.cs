@@ -1,3 +1,4 @@
+using LoginEtl.Worker.Outbox;
 using LoginEtl.Worker.Telemetry;
 
 namespace LoginEtl.Worker.Sqs;
@@ -5,9 +6,10 @@ namespace LoginEtl.Worker.Sqs;
 /// <summary>
 /// In drain mode (<c>login-etl run --drain</c>) stops the service once the queue holds nothing: no visible,
 /// no in-flight (here or at another replica, whose messages come back when their visibility runs out)
-/// and no delayed message, seen twice in a row with nothing received in between.
+/// and no delayed message, seen twice in a row with nothing received in between; with the outbox on, once
+/// every committed event has been sent too.
 /// </summary>
-public sealed partial class DrainMonitor(SqsQueues queues, LoginEtlTelemetry telemetry,
+public sealed partial class DrainMonitor(SqsQueues queues, LoginEtlTelemetry telemetry, OutboxSender outbox,
     IHostApplicationLifetime lifetime, ILogger<DrainMonitor> logger)
 {
     static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(500);
@@ -34,7 +36,8 @@ public sealed partial class DrainMonitor(SqsQueues queues, LoginEtlTelemetry tel
             _lastCheck = DateTimeOffset.UtcNow;
 
             var receives = Interlocked.Read(ref _receives);
-            if (telemetry.InFlight > 0 || await queues.ApproximateDepthAsync(queues.QueueUrl, cancellationToken) > 0)
+            if (telemetry.InFlight > 0 || await queues.ApproximateDepthAsync(queues.QueueUrl, cancellationToken) > 0
+                || await outbox.HasPendingAsync(cancellationToken))
             {
                 _receivesAtLastEmptyCheck = -1;
                 return;

@@ -70,6 +70,37 @@ partial class LoginDbContextModelSnapshot : ModelSnapshot
                 b.ToTable("loginetl_mask_recovery", (string)null);
             });
 
+        modelBuilder.Entity("LoginEtl.Worker.Persistence.OutboxMessage", b =>
+            {
+                b.Property<long>("Id")
+                    .ValueGeneratedOnAdd()
+                    .HasColumnType("bigint")
+                    .HasColumnName("id");
+
+                NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                b.Property<string>("Body")
+                    .IsRequired()
+                    .HasColumnType("text")
+                    .HasColumnName("body");
+
+                b.Property<DateTimeOffset>("CreatedAt")
+                    .ValueGeneratedOnAdd()
+                    .HasColumnType("timestamp with time zone")
+                    .HasColumnName("created_at")
+                    .HasDefaultValueSql("now()");
+
+                b.Property<string>("MessageId")
+                    .IsRequired()
+                    .HasMaxLength(128)
+                    .HasColumnType("character varying(128)")
+                    .HasColumnName("message_id");
+
+                b.HasKey("Id");
+
+                b.ToTable("loginetl_outbox", (string)null);
+            });
+
         modelBuilder.Entity("LoginEtl.Worker.Persistence.UserLogin", b =>
             {
                 b.Property<int>("AppVersion")
