@@ -13,8 +13,9 @@ static class RunCommand
     public static async Task<int> RunAsync(bool drain, string[] configurationArgs)
     {
         using var host = await CreateHostAsync(drain, configurationArgs);
+        var receiver = host.Services.GetRequiredService<SqsReceiveEndpoint>();
         await host.RunAsync();
-        return Environment.ExitCode;
+        return receiver.Crashed ? 1 : 0;
     }
 
     /// <summary>

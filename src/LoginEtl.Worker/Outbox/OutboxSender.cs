@@ -64,7 +64,7 @@ public sealed partial class OutboxSender(
             {
                 break;
             }
-            catch (Exception ex) when (ex is NpgsqlException or AmazonServiceException or HttpRequestException or IOException or TimeoutException)
+            catch (Exception ex) when (ex is NpgsqlException || SqsFailures.IsTransient(ex))
             {
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 200 * Math.Pow(2, Math.Min(++failures, 10))))
                     * (0.5 + Random.Shared.NextDouble() / 2);

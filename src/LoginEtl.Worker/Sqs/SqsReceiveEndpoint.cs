@@ -43,6 +43,9 @@ public sealed partial class SqsReceiveEndpoint(
     readonly SqsOptions _options = options.Value;
     int _failingPollers;
 
+    /// <summary>True once a poller stopped on an error it could not handle; the run then exits 1.</summary>
+    public bool Crashed { get; private set; }
+
     /// <summary>False while any poller's receives are failing (SQS unreachable or refusing).</summary>
     public bool QueueReachable => Volatile.Read(ref _failingPollers) == 0;
 
@@ -61,7 +64,7 @@ public sealed partial class SqsReceiveEndpoint(
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
             LogPollerCrashed(logger, ex);
-            Environment.ExitCode = 1;
+            Crashed = true;
             throw;
         }
     }
@@ -92,7 +95,7 @@ public sealed partial class SqsReceiveEndpoint(
                     Interlocked.Decrement(ref _failingPollers);
                 failures = 0;
             }
-            catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or TimeoutException)
+            catch (Exception ex) when (SqsFailures.IsTransient(ex))
             {
                 if (failures == 0)
                     Interlocked.Increment(ref _failingPollers);
@@ -193,7 +196,7 @@ public sealed partial class SqsReceiveEndpoint(
                 MessageAttributes = attributes,
             });
         }
-        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or TimeoutException)
+        catch (Exception ex) when (SqsFailures.IsTransient(ex))
         {
             // Left on the queue: the next delivery tries again, and SQS's redrive policy is the last resort.
             LogDeadLetterFailed(logger, message.MessageId, reason.Kind, ex.GetType().Name, ex.Message);
@@ -239,7 +242,7 @@ public sealed partial class SqsReceiveEndpoint(
                     LogSettleFailed(logger, "release", messages[int.Parse(failed.Id, CultureInfo.InvariantCulture)].MessageId, failed.Code);
             }
         }
-        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or TimeoutException)
+        catch (Exception ex) when (SqsFailures.IsTransient(ex))
         {
             // Nothing is lost: an undeleted message comes back when its visibility runs out, and its inbox record
             // makes that delivery a no-op.

@@ -48,7 +48,7 @@ sealed partial class VisibilityHeartbeat : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException or TimeoutException)
+            catch (Exception ex) when (SqsFailures.IsTransient(ex))
             {
                 LogExtendFailed(logger, messages.Count, ex.GetType().Name);
             }
