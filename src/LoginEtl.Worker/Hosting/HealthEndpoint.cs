@@ -4,15 +4,17 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace LoginEtl.Worker.Hosting;
 
 /// <summary>
 /// <c>/health/live</c> (the process serves) and <c>/health/ready</c> (the database takes writes and the queue
-/// answers) for Kubernetes probes, on <c>Health__Port</c>. Readiness turns false while the database is down,
-/// the same moment the pollers stop taking messages.
+/// answers) for Kubernetes probes, and <c>/metrics</c> for Prometheus, on <c>Health__Port</c>. Readiness turns
+/// false while the database is down, the same moment the pollers stop taking messages.
 /// </summary>
-sealed class HealthEndpoint(IOptions<HealthOptions> options, DatabaseAvailability database, SqsReceiveEndpoint receiver) : IHostedService
+sealed class HealthEndpoint(IOptions<HealthOptions> options, DatabaseAvailability database, SqsReceiveEndpoint receiver,
+    MeterProvider meters) : IHostedService
 {
     WebApplication? _app;
 
@@ -37,6 +39,7 @@ sealed class HealthEndpoint(IOptions<HealthOptions> options, DatabaseAvailabilit
             return Results.Json(new { status = ready ? "ready" : "not ready", checks },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
+        _app.MapPrometheusScrapingEndpoint("/metrics", meters, configureBranchedPipeline: null, optionsName: null);
         await _app.StartAsync(cancellationToken);
     }
 

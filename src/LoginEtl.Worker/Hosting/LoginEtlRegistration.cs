@@ -14,6 +14,7 @@ public static class LoginEtlRegistration
     public static IHostApplicationBuilder AddLoginEtl(this IHostApplicationBuilder builder)
     {
         builder.AddLoginEtlPipeline();
+        builder.AddLoginEtlTelemetry();
         builder.AddSqs();
         builder.Services.AddSingleton<DrainMonitor>();
         builder.Services.AddSingleton<SqsReceiveEndpoint>();

@@ -80,7 +80,7 @@ public sealed class LoginWriter : IAsyncDisposable
     public Task<WriteOutcome> WriteAsync(string messageId, UserLogin login, IReadOnlyList<RecoveryRecord> recovery,
         CancellationToken cancellationToken)
     {
-        var pending = new PendingLogin(messageId, login, recovery);
+        var pending = new PendingLogin(messageId, login, recovery, Activity.Current?.Context ?? default);
         if (!_queue.Writer.TryWrite(pending))
             throw new ObjectDisposedException(nameof(LoginWriter));
 
@@ -133,6 +133,10 @@ public sealed class LoginWriter : IAsyncDisposable
 
     async Task CommitBatchAsync(List<PendingLogin> batch)
     {
+        // One commit serves many messages: it continues the first one's trace and links the others'.
+        using var activity = LoginEtlTelemetry.ActivitySource.StartActivity("loginetl write", ActivityKind.Internal, batch[0].Trace,
+            links: batch.Skip(1).Where(p => p.Trace != default).Select(p => new ActivityLink(p.Trace)));
+        activity?.SetTag("loginetl.batch.size", batch.Count);
         var started = Stopwatch.GetTimestamp();
         var unique = DistinctByMessageId(batch);
 
@@ -247,7 +251,7 @@ public sealed class LoginWriter : IAsyncDisposable
     static NpgsqlParameter<string?[]> TextArray(string name, string?[] values) =>
         new(name, NpgsqlDbType.Array | NpgsqlDbType.Varchar) { TypedValue = values };
 
-    sealed record PendingLogin(string MessageId, UserLogin Login, IReadOnlyList<RecoveryRecord> Recovery)
+    sealed record PendingLogin(string MessageId, UserLogin Login, IReadOnlyList<RecoveryRecord> Recovery, ActivityContext Trace)
     {
         public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

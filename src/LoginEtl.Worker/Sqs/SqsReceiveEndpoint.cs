@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Amazon.Runtime;
@@ -131,6 +132,12 @@ public sealed partial class SqsReceiveEndpoint(
     async Task<Settlement> HandleAsync(IReceiveEndpointDispatcher dispatcher, Message message)
     {
         var delivery = ToDelivery(message);
+        // The root of the message's trace: MassTransit's receive and consume spans, and the commit, hang below it.
+        using var activity = LoginEtlTelemetry.ActivitySource.StartActivity($"{_options.QueueName} process", ActivityKind.Consumer);
+        activity?.SetTag("messaging.system", "aws_sqs");
+        activity?.SetTag("messaging.destination.name", _options.QueueName);
+        activity?.SetTag("messaging.message.id", message.MessageId);
+        activity?.SetTag("messaging.sqs.receive_count", delivery.ReceiveCount);
         if (!LooksLikeJsonObject(message.Body))
             return await DeadLetterAsync(message, new DeadLetterReason(InvalidKinds.NotAnObject, "body is not a JSON object"))
                 ? Settlement.Deleted

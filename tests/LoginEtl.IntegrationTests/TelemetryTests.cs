@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using LoginEtl.IntegrationTests.Infrastructure;
+
+namespace LoginEtl.IntegrationTests;
+
+[Collection(IntegrationCollection.Name)]
+public class TelemetryTests
+{
+    [Fact]
+    public async Task One_message_forms_one_trace_from_receive_to_commit()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var ids = await queues.SendAsync(SampleLogins.Generate(1).Select(SampleLogins.ToJson));
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "LoginEtl" or "MassTransit" or "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        Assert.Equal(0, await Etl.DrainAsync(database, queues, Etl.NewKey()));
+
+        var root = Assert.Single(spans, s => s.Source.Name == "LoginEtl" && (string?)s.GetTagItem("messaging.message.id") == ids[0]);
+        var trace = spans.Where(s => s.TraceId == root.TraceId).ToList();
+        var write = Assert.Single(trace, s => s.OperationName == "loginetl write");
+        Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.ParentSpanId == root.SpanId);
+        Assert.Contains(trace, s => s.Source.Name == "Npgsql" && s.ParentSpanId == write.SpanId);
+        Assert.Null(root.Parent);
+    }
+
+    [Fact]
+    public async Task The_scrape_endpoint_exports_the_service_MassTransit_and_runtime_metrics()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        await queues.SendAsync([.. SampleLogins.Generate(20).Select(SampleLogins.ToJson), "not json"]);
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await Eventually.HoldsAsync(async () => (await database.LoginsAsync()).Count == 20, "the messages are stored");
+        string metrics = "";
+        await Eventually.HoldsAsync(async () =>
+        {
+            metrics = await http.GetStringAsync("/metrics");
+            return metrics.Contains("loginetl_messages_dead_lettered_total", StringComparison.Ordinal);
+        }, "the scrape shows the service's counters");
+
+        foreach (var name in new[]
+        {
+            "loginetl_messages_received_total", "loginetl_messages_stored_total", "loginetl_messages_lag_seconds_bucket",
+            "loginetl_write_batch_size_bucket", "loginetl_write_duration_seconds_bucket", "loginetl_messages_in_flight",
+        })
+            Assert.Contains(name, metrics, StringComparison.Ordinal);
+        Assert.Contains("error_kind=\"not_an_object\"", metrics, StringComparison.Ordinal);
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("messaging_masstransit_", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("dotnet_", StringComparison.Ordinal));
+    }
+}
