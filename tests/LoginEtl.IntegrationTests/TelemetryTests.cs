@@ -65,6 +65,9 @@ public class TelemetryTests
             Assert.Contains(name, metrics, StringComparison.Ordinal);
         Assert.Contains("error_kind=\"not_an_object\"", metrics, StringComparison.Ordinal);
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("messaging_masstransit_", StringComparison.Ordinal));
+        var exported = metrics.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split('{', ' ')[0]).ToHashSet();
+        Assert.All(DeploymentConsistencyTests.DashboardMetrics(), name =>
+            Assert.True(exported.Any(e => e == name || e.StartsWith(name + "_", StringComparison.Ordinal)), $"the dashboard queries {name}, which the service does not export"));
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("dotnet_", StringComparison.Ordinal));
     }
 }

@@ -19,6 +19,7 @@ public static class LoginEtlRegistration
         builder.Services.AddSingleton<DrainMonitor>();
         builder.Services.AddSingleton<SqsReceiveEndpoint>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SqsReceiveEndpoint>());
+        builder.Services.AddHostedService<QueueDepthPoller>();
         builder.Services.AddSingleton<OutboxSender>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxSender>());
         builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -54,6 +54,7 @@ public sealed partial class SqsReceiveEndpoint(
     {
         var dispatcher = dispatchers.CreateConsumerReceiver<LoginEventConsumer>(_options.QueueName);
         LogStarted(logger, _options.QueueName, _options.Pollers);
+        telemetry.ReportZeroes();
 
         try
         {

@@ -18,6 +18,7 @@ public sealed class LoginEtlTelemetry : IDisposable
     readonly Histogram<double> _writeDuration;
     readonly Histogram<double> _lag;
     long _inFlight;
+    long _queueDepth = -1;
     long _receivedTotal;
     long _storedTotal;
     long _duplicateTotal;
@@ -38,6 +39,8 @@ public sealed class LoginEtlTelemetry : IDisposable
         _writeDuration = _meter.CreateHistogram<double>("loginetl.write.duration", "s", "Time to write and commit one batch");
         _lag = _meter.CreateHistogram<double>("loginetl.messages.lag", "s", "Time from a message's SentTimestamp to the commit of its row");
         _meter.CreateObservableGauge("loginetl.messages.in_flight", () => Interlocked.Read(ref _inFlight), "{message}", "Messages received and not yet settled");
+        _meter.CreateObservableGauge("loginetl.queue.depth", ObserveQueueDepth, "{message}",
+            "Messages in the queue (visible, in flight and delayed), as SQS last reported it");
     }
 
     public static ActivitySource ActivitySource { get; } = new(Name);
@@ -50,6 +53,24 @@ public sealed class LoginEtlTelemetry : IDisposable
         Interlocked.Add(ref _inFlight, count);
         Interlocked.Add(ref _receivedTotal, count);
         Interlocked.CompareExchange(ref _firstReceivedAt, Stopwatch.GetTimestamp(), 0);
+    }
+
+    /// <summary>
+    /// Reports the rare counters at zero once the service runs (and its exporters listen), so that dashboards show
+    /// a flat line rather than no data until the first duplicate or redelivery.
+    /// </summary>
+    public void ReportZeroes()
+    {
+        _duplicates.Add(0);
+        _redelivered.Add(0);
+    }
+
+    public void QueueDepth(long depth) => Interlocked.Exchange(ref _queueDepth, depth);
+
+    IEnumerable<Measurement<long>> ObserveQueueDepth()
+    {
+        var depth = Interlocked.Read(ref _queueDepth);
+        return depth < 0 ? [] : [new Measurement<long>(depth)];
     }
 
     public void Settled(int count)
