@@ -27,6 +27,30 @@ public class HealthTests
     }
 
     [Fact]
+    public async Task Readiness_turns_false_while_held_messages_stop_moving()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var port = FreePort();
+        using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}",
+            "--Health:StallTimeout=00:00:02"]);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, "the service is ready");
+
+        await using (await InboxLock.TakeAsync(database))
+        {
+            await queues.SendAsync(SampleLogins.Generate(5).Select(SampleLogins.ToJson));
+            await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.ServiceUnavailable,
+                "readiness reports the stall");
+            var body = await (await http.GetAsync("/health/ready")).Content.ReadAsStringAsync();
+            Assert.Contains("\"processing\":\"stalled\"", body, StringComparison.Ordinal);
+        }
+
+        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, "readiness recovers once messages move");
+        Assert.Equal(5, (await database.LoginsAsync()).Count);
+    }
+
+    [Fact]
     public async Task Readiness_turns_false_while_the_database_is_down_and_back_when_it_returns()
     {
         await using var database = await TestDatabase.CreateAsync();

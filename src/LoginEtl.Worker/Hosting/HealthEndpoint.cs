@@ -1,5 +1,6 @@
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
+using LoginEtl.Worker.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -10,11 +11,12 @@ namespace LoginEtl.Worker.Hosting;
 
 /// <summary>
 /// <c>/health/live</c> (the process serves) and <c>/health/ready</c> (the database takes writes and the queue
-/// answers) for Kubernetes probes, and <c>/metrics</c> for Prometheus, on <c>Health__Port</c>. Readiness turns
-/// false while the database is down, the same moment the pollers stop taking messages.
+/// answers, and messages held are moving) for Kubernetes probes, and <c>/metrics</c> for Prometheus, on
+/// <c>Health__Port</c>. Readiness turns false while the database is down, the same moment the pollers stop
+/// taking messages, and when messages are held with none settled for <c>Health__StallTimeout</c>.
 /// </summary>
 sealed class HealthEndpoint(IOptions<HealthOptions> options, DatabaseAvailability database, SqsReceiveEndpoint receiver,
-    MeterProvider meters) : IHostedService
+    LoginEtlTelemetry telemetry, MeterProvider meters) : IHostedService
 {
     WebApplication? _app;
 
@@ -30,12 +32,14 @@ sealed class HealthEndpoint(IOptions<HealthOptions> options, DatabaseAvailabilit
         _app.MapGet("/health/live", () => Results.Json(new { status = "live" }));
         _app.MapGet("/health/ready", () =>
         {
+            var stalled = telemetry.IsStalled(options.Value.StallTimeout);
             var checks = new Dictionary<string, string>
             {
                 ["database"] = database.IsAvailable ? "available" : "unreachable",
                 ["queue"] = receiver.QueueReachable ? "reachable" : "unreachable",
+                ["processing"] = stalled ? "stalled" : "moving",
             };
-            var ready = database.IsAvailable && receiver.QueueReachable;
+            var ready = database.IsAvailable && receiver.QueueReachable && !stalled;
             return Results.Json(new { status = ready ? "ready" : "not ready", checks },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });

@@ -26,6 +26,7 @@ public sealed class LoginEtlTelemetry : IDisposable
     long _redeliveredTotal;
     long _firstReceivedAt;
     long _lastSettledAt;
+    long _lastReceivedAt;
 
     public LoginEtlTelemetry(IMeterFactory meters)
     {
@@ -47,12 +48,23 @@ public sealed class LoginEtlTelemetry : IDisposable
 
     public long InFlight => Interlocked.Read(ref _inFlight);
 
+    /// <summary>Messages are held but none has been settled for longer than <paramref name="threshold"/>.</summary>
+    public bool IsStalled(TimeSpan threshold)
+    {
+        if (InFlight == 0)
+            return false;
+        var last = Math.Max(Interlocked.Read(ref _lastSettledAt), Interlocked.Read(ref _lastReceivedAt));
+        return Stopwatch.GetElapsedTime(last) > threshold;
+    }
+
     public void Received(int count)
     {
         _received.Add(count);
         Interlocked.Add(ref _inFlight, count);
         Interlocked.Add(ref _receivedTotal, count);
-        Interlocked.CompareExchange(ref _firstReceivedAt, Stopwatch.GetTimestamp(), 0);
+        var now = Stopwatch.GetTimestamp();
+        Interlocked.CompareExchange(ref _firstReceivedAt, now, 0);
+        Interlocked.Exchange(ref _lastReceivedAt, now);
     }
 
     /// <summary>
