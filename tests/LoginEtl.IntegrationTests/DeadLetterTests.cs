@@ -65,4 +65,29 @@ public class DeadLetterTests
         Assert.Equal("the-valid-one", row.UserId);
         Assert.Equal(0, await queues.DepthAsync(queues.Url));
     }
+
+    [Fact]
+    public async Task Many_invalid_messages_at_once_each_reach_the_dead_letter_queue_once_with_their_own_reason()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var invalid = InvalidMessages.Select(row => ((string)row[0], (string)row[1])).ToList();
+        var valid = Enumerable.Range(0, 30).Select(i => Login(userId: $"\"valid-{i}\"")).ToList();
+        var ids = await queues.SendAsync([.. invalid.Select(m => m.Item1), .. valid]);
+
+        Assert.Equal(0, await Etl.DrainAsync(database, queues, Etl.NewKey()));
+
+        var deadLetters = (await queues.DrainDeadLettersAsync())
+            .ToDictionary(m => m.MessageAttributes["loginetl.original-message-id"].StringValue);
+        Assert.Equal(invalid.Count, deadLetters.Count);
+        for (var i = 0; i < invalid.Count; i++)
+        {
+            var deadLetter = deadLetters[ids[i]];
+            Assert.Equal(invalid[i].Item1, deadLetter.Body);
+            Assert.Equal(invalid[i].Item2, deadLetter.MessageAttributes["loginetl.error-kind"].StringValue);
+        }
+
+        Assert.Equal(valid.Count, (await database.LoginsAsync()).Count);
+        Assert.Equal(0, await queues.DepthAsync(queues.Url));
+    }
 }

@@ -32,17 +32,14 @@ public sealed partial class SqsReceiveEndpoint(
     ILogger<SqsReceiveEndpoint> logger) : BackgroundService
 {
     const int MaxMessagesPerReceive = 10;
-    const string ErrorKindAttribute = "loginetl.error-kind";
-    const string ErrorReasonAttribute = "loginetl.error-reason";
-    const string OriginalMessageIdAttribute = "loginetl.original-message-id";
-    const string SourceQueueAttribute = "loginetl.source-queue";
-    const int MaxMessageAttributes = 10;
 
     static readonly IReadOnlyDictionary<string, object> NoHeaders = new Dictionary<string, object>();
     static readonly TimeSpan MaxReceiveBackoff = TimeSpan.FromSeconds(30);
 
     readonly SqsOptions _options = options.Value;
     int _failingPollers;
+    DeadLetterSender _deadLetters = null!;
+    VisibilityHeartbeat? _heartbeat;
 
     /// <summary>True once a poller stopped on an error it could not handle; the run then exits 1.</summary>
     public bool Crashed { get; private set; }
@@ -56,9 +53,21 @@ public sealed partial class SqsReceiveEndpoint(
         LogStarted(logger, _options.QueueName, _options.Pollers);
         telemetry.ReportZeroes();
 
+        _deadLetters = new DeadLetterSender(sqs, queues, _options, telemetry, logger);
+        _heartbeat = _options.VisibilityHeartbeat ? new VisibilityHeartbeat(sqs, queues.QueueUrl, queues.VisibilityTimeout, logger) : null;
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, _options.Pollers).Select(_ => PollAsync(dispatcher, stoppingToken)));
+            try
+            {
+                await Task.WhenAll(Enumerable.Range(0, _options.Pollers).Select(_ => PollAsync(dispatcher, stoppingToken)));
+            }
+            finally
+            {
+                await _deadLetters.CompleteAsync();
+                if (_heartbeat is not null)
+                    await _heartbeat.DisposeAsync();
+            }
+
             var summary = telemetry.Summary();
             LogSummary(logger, summary.Received, summary.Busy.TotalSeconds, summary.MessagesPerSecond, summary.Stored,
                 summary.Duplicates, summary.DeadLettered, summary.Redelivered);
@@ -115,17 +124,18 @@ public sealed partial class SqsReceiveEndpoint(
 
             drain.MessagesReceived();
             telemetry.Received(messages.Count);
+            Settlement[]? settlements = null;
             try
             {
                 // Messages in hand are finished even when the service is stopping: their rows commit and they are deleted.
-                Settlement[] settlements;
-                await using (_options.VisibilityHeartbeat ? VisibilityHeartbeat.Start(sqs, queues.QueueUrl, messages, queues.VisibilityTimeout, logger) : null)
+                await using (_heartbeat?.Hold(messages))
                     settlements = await Task.WhenAll(messages.Select(m => HandleAsync(dispatcher, m)));
                 await SettleAsync(messages, settlements);
             }
             finally
             {
-                telemetry.Settled(messages.Count);
+                // The dead-letter sender reports the messages handed to it once it has settled them.
+                telemetry.Settled(settlements?.Count(s => !s.HandedOver) ?? messages.Count);
             }
         }
     }
@@ -140,9 +150,7 @@ public sealed partial class SqsReceiveEndpoint(
         activity?.SetTag("messaging.message.id", message.MessageId);
         activity?.SetTag("messaging.sqs.receive_count", delivery.ReceiveCount);
         if (!LooksLikeJsonObject(message.Body))
-            return await DeadLetterAsync(message, new DeadLetterReason(InvalidKinds.NotAnObject, "body is not a JSON object"))
-                ? Settlement.Deleted
-                : Release(delivery);
+            return await HandOverAsync(message, delivery, new DeadLetterReason(InvalidKinds.NotAnObject, "body is not a JSON object"));
 
         try
         {
@@ -154,7 +162,7 @@ public sealed partial class SqsReceiveEndpoint(
         }
         catch (Exception ex) when (DeadLetterReason.TryClassify(ex, out var reason))
         {
-            return await DeadLetterAsync(message, reason) ? Settlement.Deleted : Release(delivery);
+            return await HandOverAsync(message, delivery, reason);
         }
         catch (Exception ex)
         {
@@ -180,40 +188,10 @@ public sealed partial class SqsReceiveEndpoint(
 
     Settlement Release(SqsDelivery delivery) => new(Delete: false, _options.RedeliveryDelayFor(delivery.ReceiveCount));
 
-    async Task<bool> DeadLetterAsync(Message message, DeadLetterReason reason)
+    async Task<Settlement> HandOverAsync(Message message, SqsDelivery delivery, DeadLetterReason reason)
     {
-        var attributes = new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal)
-        {
-            [ErrorKindAttribute] = StringAttribute(reason.Kind),
-            [ErrorReasonAttribute] = StringAttribute(reason.Reason),
-            [OriginalMessageIdAttribute] = StringAttribute(message.MessageId),
-            [SourceQueueAttribute] = StringAttribute(_options.QueueName),
-        };
-        foreach (var (name, value) in message.MessageAttributes ?? [])
-        {
-            if (attributes.Count < MaxMessageAttributes)
-                attributes.TryAdd(name, value);
-        }
-
-        try
-        {
-            await sqs.SendMessageAsync(new SendMessageRequest
-            {
-                QueueUrl = queues.DeadLetterQueueUrl,
-                MessageBody = message.Body,
-                MessageAttributes = attributes,
-            });
-        }
-        catch (Exception ex) when (SqsFailures.IsTransient(ex))
-        {
-            // Left on the queue: the next delivery tries again, and SQS's redrive policy is the last resort.
-            LogDeadLetterFailed(logger, message.MessageId, reason.Kind, ex.GetType().Name, ex.Message);
-            return false;
-        }
-
-        telemetry.DeadLettered(reason.Kind);
-        LogDeadLettered(logger, message.MessageId, reason.Kind, reason.Reason);
-        return true;
+        await _deadLetters.HandOverAsync(message, delivery, reason);
+        return Settlement.GivenToDeadLetters;
     }
 
     async Task SettleAsync(List<Message> messages, Settlement[] settlements)
@@ -223,6 +201,8 @@ public sealed partial class SqsReceiveEndpoint(
         for (var i = 0; i < messages.Count; i++)
         {
             var id = i.ToString(CultureInfo.InvariantCulture);
+            if (settlements[i].HandedOver)
+                continue;
             if (settlements[i].Delete)
                 deletes.Add(new DeleteMessageBatchRequestEntry { Id = id, ReceiptHandle = messages[i].ReceiptHandle });
             else
@@ -284,11 +264,12 @@ public sealed partial class SqsReceiveEndpoint(
         return ceiling * (0.5 + Random.Shared.NextDouble() / 2);
     }
 
-    static MessageAttributeValue StringAttribute(string value) => new() { DataType = "String", StringValue = value };
-
-    readonly record struct Settlement(bool Delete, TimeSpan Delay)
+    readonly record struct Settlement(bool Delete, TimeSpan Delay, bool HandedOver = false)
     {
         public static Settlement Deleted { get; } = new(true, TimeSpan.Zero);
+
+        /// <summary>Given to the dead-letter sender, which deletes it once the dead-letter queue has it.</summary>
+        public static Settlement GivenToDeadLetters { get; } = new(false, TimeSpan.Zero, HandedOver: true);
     }
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Receiving from {QueueName} with {Pollers} pollers")]
@@ -300,17 +281,11 @@ public sealed partial class SqsReceiveEndpoint(
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Message {MessageId} failed on receive {ReceiveCount} ({ErrorType}: {Error}); it will be redelivered in {Delay}")]
     static partial void LogTransientFailure(ILogger logger, string messageId, int receiveCount, string errorType, string error, TimeSpan delay);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Message {MessageId} dead-lettered: {ErrorKind}: {ErrorReason}")]
-    static partial void LogDeadLettered(ILogger logger, string messageId, string errorKind, string errorReason);
-
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Message {MessageId} ({ErrorKind}) could not be sent to the dead-letter queue ({ErrorType}: {Error}); it stays on the queue")]
-    static partial void LogDeadLetterFailed(ILogger logger, string messageId, string errorKind, string errorType, string error);
-
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Could not {Action} message {MessageId}: {Code}")]
-    static partial void LogSettleFailed(ILogger logger, string action, string messageId, string code);
+    internal static partial void LogSettleFailed(ILogger logger, string action, string messageId, string code);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Could not settle {Count} messages ({ErrorType}: {Error}); they will be redelivered")]
-    static partial void LogSettleBatchFailed(ILogger logger, int count, string errorType, string error);
+    internal static partial void LogSettleBatchFailed(ILogger logger, int count, string errorType, string error);
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Received {Received} messages in {Seconds:F1} s ({Rate:F0} messages/s): {Stored} stored, {Duplicates} already stored, {DeadLettered} dead-lettered, {Redelivered} left for redelivery")]
     static partial void LogSummary(ILogger logger, long received, double seconds, double rate, long stored, long duplicates, long deadLettered, long redelivered);

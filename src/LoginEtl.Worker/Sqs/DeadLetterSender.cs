@@ -1,0 +1,257 @@
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using LoginEtl.Worker.Telemetry;
+
+namespace LoginEtl.Worker.Sqs;
+
+/// <summary>
+/// Moves invalid messages to the dead-letter queue for all pollers together: up to ten to a SendMessageBatch
+/// call, each deleted from the source queue only once the dead-letter queue acknowledged it. A poller hands a
+/// message over and goes on with its next receive; the sender holds at most <see cref="Capacity"/> messages,
+/// so a queue full of bad input slows the pollers down instead of piling up here. A message the dead-letter
+/// queue refused is left on the source queue with its redelivery delay, as a transient failure would be.
+/// </summary>
+sealed partial class DeadLetterSender
+{
+    public const int Capacity = 200;
+    const int MaxEntries = 10;
+    const int MaxConcurrentBatches = 4;
+    // SendMessageBatch refuses a request whose bodies and attributes add up to more than this.
+    const int MaxBatchBytes = 256 * 1024;
+    const string ErrorKindAttribute = "loginetl.error-kind";
+    const string ErrorReasonAttribute = "loginetl.error-reason";
+    const string OriginalMessageIdAttribute = "loginetl.original-message-id";
+    const string SourceQueueAttribute = "loginetl.source-queue";
+    const int MaxMessageAttributes = 10;
+
+    /// <summary>How long the first message of a batch waits for others to join it.</summary>
+    static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(100);
+
+    readonly IAmazonSQS _sqs;
+    readonly SqsQueues _queues;
+    readonly SqsOptions _options;
+    readonly LoginEtlTelemetry _telemetry;
+    readonly ILogger _logger;
+    readonly Channel<DeadLetter> _pending = Channel.CreateBounded<DeadLetter>(
+        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait });
+    readonly SemaphoreSlim _batchSlots = new(MaxConcurrentBatches, MaxConcurrentBatches);
+    readonly Task _loop;
+
+    public DeadLetterSender(IAmazonSQS sqs, SqsQueues queues, SqsOptions options, LoginEtlTelemetry telemetry, ILogger logger)
+    {
+        _sqs = sqs;
+        _queues = queues;
+        _options = options;
+        _telemetry = telemetry;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Takes over <paramref name="message"/>: from here on the sender settles it and reports it settled.</summary>
+    public ValueTask HandOverAsync(Message message, SqsDelivery delivery, DeadLetterReason reason) =>
+        _pending.Writer.WriteAsync(new DeadLetter(message, delivery, reason, Attributes(message, reason)));
+
+    /// <summary>Sends and settles everything handed over; no more messages may come.</summary>
+    public async Task CompleteAsync()
+    {
+        _pending.Writer.TryComplete();
+        await _loop;
+    }
+
+    async Task RunAsync()
+    {
+        var reader = _pending.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            var batch = await GatherAsync(reader);
+            await _batchSlots.WaitAsync();
+            _ = SendAndReleaseSlotAsync(batch);
+        }
+
+        for (var i = 0; i < MaxConcurrentBatches; i++)
+            await _batchSlots.WaitAsync();
+    }
+
+    // Up to ten messages within the size limit, waiting at most Linger after the first for the others.
+    static async Task<List<DeadLetter>> GatherAsync(ChannelReader<DeadLetter> reader)
+    {
+        var batch = new List<DeadLetter>(MaxEntries);
+        var bytes = 0;
+        var deadline = DateTime.UtcNow + Linger;
+        while (batch.Count < MaxEntries)
+        {
+            if (reader.TryPeek(out var next))
+            {
+                if (batch.Count > 0 && bytes + next.Bytes > MaxBatchBytes)
+                    break;
+                reader.TryRead(out _);
+                batch.Add(next);
+                bytes += next.Bytes;
+                continue;
+            }
+
+            var remaining = deadline - DateTime.UtcNow;
+            if (batch.Count > 0 && remaining <= TimeSpan.Zero)
+                break;
+            var more = reader.WaitToReadAsync().AsTask();
+            if (batch.Count > 0 && await Task.WhenAny(more, Task.Delay(remaining)) != more)
+                break;
+            if (!await more)
+                break;
+        }
+
+        return batch;
+    }
+
+    async Task SendAndReleaseSlotAsync(List<DeadLetter> batch)
+    {
+        try
+        {
+            await SendAsync(batch);
+        }
+        catch (Exception ex)
+        {
+            // Not settled: the messages come back when their visibility runs out.
+            LogBatchCrashed(_logger, batch.Count, ex);
+        }
+        finally
+        {
+            _batchSlots.Release();
+        }
+    }
+
+    async Task SendAsync(List<DeadLetter> batch)
+    {
+        var refused = new List<(DeadLetter Letter, string ErrorType, string Error)>();
+        var accepted = new List<DeadLetter>(batch.Count);
+        try
+        {
+            var response = await _sqs.SendMessageBatchAsync(new SendMessageBatchRequest
+            {
+                QueueUrl = _queues.DeadLetterQueueUrl,
+                Entries = batch.Select((letter, i) => new SendMessageBatchRequestEntry(Id(i), letter.Message.Body)
+                {
+                    MessageAttributes = letter.Attributes,
+                }).ToList(),
+            });
+            var failed = (response.Failed ?? []).ToDictionary(f => f.Id, f => f.Code, StringComparer.Ordinal);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (failed.TryGetValue(Id(i), out var code))
+                    refused.Add((batch[i], "refused", code));
+                else
+                    accepted.Add(batch[i]);
+            }
+        }
+        catch (Exception ex) when (SqsFailures.IsTransient(ex))
+        {
+            refused.AddRange(batch.Select(letter => (letter, ex.GetType().Name, ex.Message)));
+        }
+
+        try
+        {
+            foreach (var letter in accepted)
+            {
+                _telemetry.DeadLettered(letter.Reason.Kind);
+                LogDeadLettered(_logger, letter.Message.MessageId, letter.Reason.Kind, letter.Reason.Reason);
+            }
+
+            await DeleteAsync(accepted);
+            foreach (var (letter, errorType, error) in refused)
+                LogDeadLetterFailed(_logger, letter.Message.MessageId, letter.Reason.Kind, errorType, error);
+            await ReleaseAsync(refused.Select(r => r.Letter).ToList());
+        }
+        finally
+        {
+            _telemetry.Settled(batch.Count);
+        }
+    }
+
+    // Failures here lose nothing: an undeleted copy comes back and is dead-lettered again; an unreleased
+    // one comes back when its visibility timeout runs out.
+    async Task DeleteAsync(List<DeadLetter> letters)
+    {
+        if (letters.Count == 0)
+            return;
+        try
+        {
+            var response = await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+            {
+                QueueUrl = _queues.QueueUrl,
+                Entries = letters.Select((letter, i) => new DeleteMessageBatchRequestEntry(Id(i), letter.Message.ReceiptHandle)).ToList(),
+            });
+            foreach (var failed in response.Failed ?? [])
+                SqsReceiveEndpoint.LogSettleFailed(_logger, "delete", letters[int.Parse(failed.Id, CultureInfo.InvariantCulture)].Message.MessageId, failed.Code);
+        }
+        catch (Exception ex) when (SqsFailures.IsTransient(ex))
+        {
+            SqsReceiveEndpoint.LogSettleBatchFailed(_logger, letters.Count, ex.GetType().Name, ex.Message);
+        }
+    }
+
+    async Task ReleaseAsync(List<DeadLetter> letters)
+    {
+        if (letters.Count == 0)
+            return;
+        try
+        {
+            var response = await _sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
+            {
+                QueueUrl = _queues.QueueUrl,
+                Entries = letters.Select((letter, i) => new ChangeMessageVisibilityBatchRequestEntry(Id(i), letter.Message.ReceiptHandle)
+                {
+                    VisibilityTimeout = (int)Math.Ceiling(_options.RedeliveryDelayFor(letter.Delivery.ReceiveCount).TotalSeconds),
+                }).ToList(),
+            });
+            foreach (var failed in response.Failed ?? [])
+                SqsReceiveEndpoint.LogSettleFailed(_logger, "release", letters[int.Parse(failed.Id, CultureInfo.InvariantCulture)].Message.MessageId, failed.Code);
+        }
+        catch (Exception ex) when (SqsFailures.IsTransient(ex))
+        {
+            SqsReceiveEndpoint.LogSettleBatchFailed(_logger, letters.Count, ex.GetType().Name, ex.Message);
+        }
+    }
+
+    // The reason travels as attributes next to the untouched body, with the producer's own attributes as
+    // far as SQS's limit of ten allows.
+    Dictionary<string, MessageAttributeValue> Attributes(Message message, DeadLetterReason reason)
+    {
+        var attributes = new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal)
+        {
+            [ErrorKindAttribute] = StringAttribute(reason.Kind),
+            [ErrorReasonAttribute] = StringAttribute(reason.Reason),
+            [OriginalMessageIdAttribute] = StringAttribute(message.MessageId),
+            [SourceQueueAttribute] = StringAttribute(_options.QueueName),
+        };
+        foreach (var (name, value) in message.MessageAttributes ?? [])
+        {
+            if (attributes.Count < MaxMessageAttributes)
+                attributes.TryAdd(name, value);
+        }
+
+        return attributes;
+    }
+
+    static MessageAttributeValue StringAttribute(string value) => new() { DataType = "String", StringValue = value };
+
+    static string Id(int index) => index.ToString(CultureInfo.InvariantCulture);
+
+    sealed record DeadLetter(Message Message, SqsDelivery Delivery, DeadLetterReason Reason, Dictionary<string, MessageAttributeValue> Attributes)
+    {
+        public int Bytes { get; } = Encoding.UTF8.GetByteCount(Message.Body) + Attributes.Sum(a =>
+            Encoding.UTF8.GetByteCount(a.Key) + Encoding.UTF8.GetByteCount(a.Value.DataType ?? "")
+            + Encoding.UTF8.GetByteCount(a.Value.StringValue ?? "") + (a.Value.BinaryValue?.Length is { } binary ? (int)binary : 0));
+    }
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Message {MessageId} dead-lettered: {ErrorKind}: {ErrorReason}")]
+    static partial void LogDeadLettered(ILogger logger, string messageId, string errorKind, string errorReason);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Message {MessageId} ({ErrorKind}) could not be sent to the dead-letter queue ({ErrorType}: {Error}); it stays on the queue")]
+    static partial void LogDeadLetterFailed(ILogger logger, string messageId, string errorKind, string errorType, string error);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Critical, Message = "Dead-lettering a batch of {Count} messages failed unexpectedly; they will be redelivered")]
+    static partial void LogBatchCrashed(ILogger logger, int count, Exception exception);
+}
