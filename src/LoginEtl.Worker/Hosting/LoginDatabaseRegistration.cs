@@ -1,6 +1,8 @@
+using System.Data.Common;
 using LoginEtl.Worker.Outbox;
 using LoginEtl.Worker.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace LoginEtl.Worker.Hosting;
 
@@ -15,7 +17,8 @@ public static class LoginDatabaseRegistration
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new StartupException($"ConnectionStrings__{ConnectionStringName} is not set");
 
-        builder.Services.AddDbContextFactory<LoginDbContext>(options => options.UseNpgsql(connectionString));
+        var tuned = WithServiceDefaults(connectionString);
+        builder.Services.AddDbContextFactory<LoginDbContext>(options => options.UseNpgsql(tuned));
 
         builder.Services.AddOptions<WriterOptions>().BindConfiguration(WriterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
@@ -23,5 +26,23 @@ public static class LoginDatabaseRegistration
         builder.Services.AddSingleton<DatabaseAvailability>();
         builder.Services.AddSingleton<LoginWriter>();
         return builder;
+    }
+
+    /// <summary>
+    /// The connection string with the service's defaults where it says nothing: statements prepared once per
+    /// connection (<c>Max Auto Prepare=20</c>: the group commit's statement is parsed and planned once, not at
+    /// every commit) and no session reset when a pooled connection is reused (<c>No Reset On Close=true</c>:
+    /// the service sets no session state). Either is kept as given when the string names it, e.g.
+    /// <c>Max Auto Prepare=0</c> behind a pooler that cannot hold prepared statements.
+    /// </summary>
+    public static string WithServiceDefaults(string connectionString)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var tuned = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+            tuned.MaxAutoPrepare = 20;
+        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+            tuned.NoResetOnClose = true;
+        return tuned.ConnectionString;
     }
 }
