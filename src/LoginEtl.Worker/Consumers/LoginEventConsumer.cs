@@ -9,7 +9,9 @@ namespace LoginEtl.Worker.Consumers;
 
 /// <summary>
 /// Validates a login event, masks its personal fields, encodes its version and stores it once.
-/// An invalid event throws <see cref="InvalidLoginEventException"/>; a failed write throws what the database said.
+/// An invalid event from SQS is rejected on its <see cref="SqsDelivery"/>, which the endpoint dead-letters; on
+/// any other transport it throws <see cref="InvalidLoginEventException"/>. A failed write throws what the
+/// database said.
 /// </summary>
 public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter writer, LoginEtlTelemetry telemetry,
     ILogger<LoginEventConsumer> logger)
@@ -17,7 +19,17 @@ public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter
 {
     public async Task Consume(ConsumeContext<LoginEvent> context)
     {
-        var login = LoginEventValidator.Validate(context.Message);
+        ValidLoginEvent login;
+        try
+        {
+            login = LoginEventValidator.Validate(context.Message);
+        }
+        catch (InvalidLoginEventException ex) when (context.TryGetPayload<SqsDelivery>(out var delivery))
+        {
+            delivery.Reject(new DeadLetterReason(ex.Kind, ex.Message));
+            return;
+        }
+
         var masked = masking.Mask(login);
         var (messageId, sentAt) = Identify(context);
 

@@ -158,7 +158,7 @@ public sealed partial class SqsReceiveEndpoint(
                 ? new Dictionary<string, object> { [MessageHeaders.MessageId] = message.MessageId }
                 : NoHeaders;
             await dispatcher.Dispatch(Encoding.UTF8.GetBytes(message.Body), headers, CancellationToken.None, delivery);
-            return Settlement.Deleted;
+            return delivery.Rejection is { } rejection ? await HandOverAsync(message, delivery, rejection) : Settlement.Deleted;
         }
         catch (Exception ex) when (DeadLetterReason.TryClassify(ex, out var reason))
         {
