@@ -54,6 +54,8 @@ public sealed class LoginWriter : IAsyncDisposable
         SELECT message_id FROM fresh
         """;
 
+    static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
+
     readonly IDbContextFactory<LoginDbContext> _contexts;
     readonly WriterOptions _options;
     readonly LoginEtlTelemetry _telemetry;
@@ -99,14 +101,25 @@ public sealed class LoginWriter : IAsyncDisposable
         var batch = new List<PendingLogin>(_options.MaxBatchSize);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            if (_options.BatchWait > TimeSpan.Zero)
-                await Task.Delay(_options.BatchWait).ConfigureAwait(false);
-
-            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
-                batch.Add(pending);
-
+            await GatherAsync(reader, batch).ConfigureAwait(false);
             await CommitAsync(batch).ConfigureAwait(false);
             batch.Clear();
+        }
+    }
+
+    // What is queued, and while the batch is short and BatchWait has not passed, what arrives next. The wait
+    // only happens under a light or bursty load: under a heavy one a commit's worth is queued by the time the
+    // previous commit ends. It is polled every millisecond rather than woken per login.
+    async Task GatherAsync(ChannelReader<PendingLogin> reader, List<PendingLogin> batch)
+    {
+        var waitUntil = Stopwatch.GetTimestamp() + (long)(_options.BatchWait.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+                batch.Add(pending);
+            if (batch.Count >= Math.Min(_options.MinBatchSize, _options.MaxBatchSize) || Stopwatch.GetTimestamp() >= waitUntil)
+                return;
+            await Task.Delay(PollInterval).ConfigureAwait(false);
         }
     }
 

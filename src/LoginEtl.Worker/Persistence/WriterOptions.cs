@@ -11,9 +11,13 @@ public sealed class WriterOptions
     public int MaxBatchSize { get; set; } = 1_000;
 
     /// <summary>
-    /// How long a batch waits for more logins after the first arrives. Zero commits whatever is queued at once;
-    /// a few milliseconds trade latency for larger batches when the load is light.
+    /// How long a batch shorter than <see cref="MinBatchSize"/> waits for more logins after the first arrives.
+    /// Zero commits whatever is queued at once.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
-    public TimeSpan BatchWait { get; set; } = TimeSpan.Zero;
+    public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>A batch this long is committed without waiting.</summary>
+    [Range(1, 10_000)]
+    public int MinBatchSize { get; set; } = 50;
 }
