@@ -103,8 +103,20 @@ sealed class TestQueues : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Sqs.DeleteQueueAsync(Url);
-        await Sqs.DeleteQueueAsync(DeadLetterUrl);
+        await DeleteIfPresentAsync(Url);
+        await DeleteIfPresentAsync(DeadLetterUrl);
         Sqs.Dispose();
+    }
+
+    // A test may have deleted (and recreated) a queue itself; clean-up only makes sure it is gone.
+    async Task DeleteIfPresentAsync(string url)
+    {
+        try
+        {
+            await Sqs.DeleteQueueAsync(url);
+        }
+        catch (QueueDoesNotExistException)
+        {
+        }
     }
 }
