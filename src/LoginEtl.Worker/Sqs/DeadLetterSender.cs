@@ -125,8 +125,7 @@ sealed partial class DeadLetterSender
 
     async Task SendAsync(List<DeadLetter> batch)
     {
-        var refused = new List<(DeadLetter Letter, string ErrorType, string Error)>();
-        var accepted = new List<DeadLetter>(batch.Count);
+        var failures = new (string Type, string Error)?[batch.Count];
         try
         {
             var response = await _sqs.SendMessageBatchAsync(new SendMessageBatchRequest
@@ -137,81 +136,39 @@ sealed partial class DeadLetterSender
                     MessageAttributes = letter.Attributes,
                 }).ToList(),
             });
-            var failed = (response.Failed ?? []).ToDictionary(f => f.Id, f => f.Code, StringComparer.Ordinal);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (failed.TryGetValue(Id(i), out var code))
-                    refused.Add((batch[i], "refused", code));
-                else
-                    accepted.Add(batch[i]);
-            }
+            foreach (var failed in response.Failed ?? [])
+                failures[int.Parse(failed.Id, CultureInfo.InvariantCulture)] = ("refused", failed.Code);
         }
         catch (Exception ex) when (SqsFailures.IsTransient(ex))
         {
-            refused.AddRange(batch.Select(letter => (letter, ex.GetType().Name, ex.Message)));
+            Array.Fill(failures, (ex.GetType().Name, ex.Message));
         }
 
         try
         {
-            foreach (var letter in accepted)
+            var settlements = new SqsReceiveEndpoint.Settlement[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
             {
-                _telemetry.DeadLettered(letter.Reason.Kind);
-                LogDeadLettered(_logger, letter.Message.MessageId, letter.Reason.Kind, letter.Reason.Reason);
+                var letter = batch[i];
+                if (failures[i] is { } failure)
+                {
+                    LogDeadLetterFailed(_logger, letter.Message.MessageId, letter.Reason.Kind, failure.Type, failure.Error);
+                    settlements[i] = new(Delete: false, _options.RedeliveryDelayFor(letter.Delivery.ReceiveCount));
+                }
+                else
+                {
+                    _telemetry.DeadLettered(letter.Reason.Kind);
+                    LogDeadLettered(_logger, letter.Message.MessageId, letter.Reason.Kind, letter.Reason.Reason);
+                    settlements[i] = SqsReceiveEndpoint.Settlement.Deleted;
+                }
             }
 
-            await DeleteAsync(accepted);
-            foreach (var (letter, errorType, error) in refused)
-                LogDeadLetterFailed(_logger, letter.Message.MessageId, letter.Reason.Kind, errorType, error);
-            await ReleaseAsync(refused.Select(r => r.Letter).ToList());
+            // Deleted only once the dead-letter queue has it; a refused one is left with its redelivery delay.
+            await SqsReceiveEndpoint.SettleAsync(_sqs, _queues.QueueUrl, batch.ConvertAll(letter => letter.Message), settlements, _logger);
         }
         finally
         {
             _telemetry.Settled(batch.Count);
-        }
-    }
-
-    // Failures here lose nothing: an undeleted copy comes back and is dead-lettered again; an unreleased
-    // one comes back when its visibility timeout runs out.
-    async Task DeleteAsync(List<DeadLetter> letters)
-    {
-        if (letters.Count == 0)
-            return;
-        try
-        {
-            var response = await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
-            {
-                QueueUrl = _queues.QueueUrl,
-                Entries = letters.Select((letter, i) => new DeleteMessageBatchRequestEntry(Id(i), letter.Message.ReceiptHandle)).ToList(),
-            });
-            foreach (var failed in response.Failed ?? [])
-                SqsReceiveEndpoint.LogSettleFailed(_logger, "delete", letters[int.Parse(failed.Id, CultureInfo.InvariantCulture)].Message.MessageId, failed.Code);
-        }
-        catch (Exception ex) when (SqsFailures.IsTransient(ex))
-        {
-            SqsReceiveEndpoint.LogSettleBatchFailed(_logger, letters.Count, ex.GetType().Name, ex.Message);
-        }
-    }
-
-    async Task ReleaseAsync(List<DeadLetter> letters)
-    {
-        if (letters.Count == 0)
-            return;
-        try
-        {
-            var response = await _sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
-            {
-                QueueUrl = _queues.QueueUrl,
-                Entries = letters.Select((letter, i) => new ChangeMessageVisibilityBatchRequestEntry(Id(i), letter.Message.ReceiptHandle)
-                {
-                    VisibilityTimeout = (int)Math.Ceiling(_options.RedeliveryDelayFor(letter.Delivery.ReceiveCount).TotalSeconds),
-                }).ToList(),
-            });
-            foreach (var failed in response.Failed ?? [])
-                SqsReceiveEndpoint.LogSettleFailed(_logger, "release", letters[int.Parse(failed.Id, CultureInfo.InvariantCulture)].Message.MessageId, failed.Code);
-        }
-        catch (Exception ex) when (SqsFailures.IsTransient(ex))
-        {
-            SqsReceiveEndpoint.LogSettleBatchFailed(_logger, letters.Count, ex.GetType().Name, ex.Message);
         }
     }
 

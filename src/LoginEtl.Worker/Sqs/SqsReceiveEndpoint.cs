@@ -130,7 +130,7 @@ public sealed partial class SqsReceiveEndpoint(
                 // Messages in hand are finished even when the service is stopping: their rows commit and they are deleted.
                 await using (_heartbeat?.Hold(messages))
                     settlements = await Task.WhenAll(messages.Select(m => HandleAsync(dispatcher, m)));
-                await SettleAsync(messages, settlements);
+                await SettleAsync(sqs, queues.QueueUrl, messages, settlements, logger);
             }
             finally
             {
@@ -194,7 +194,9 @@ public sealed partial class SqsReceiveEndpoint(
         return Settlement.GivenToDeadLetters;
     }
 
-    async Task SettleAsync(List<Message> messages, Settlement[] settlements)
+    /// <summary>Deletes or releases each message as its settlement says, skipping those handed over.</summary>
+    internal static async Task SettleAsync(IAmazonSQS sqs, string queueUrl, IReadOnlyList<Message> messages,
+        IReadOnlyList<Settlement> settlements, ILogger logger)
     {
         var deletes = new List<DeleteMessageBatchRequestEntry>(messages.Count);
         var releases = new List<ChangeMessageVisibilityBatchRequestEntry>();
@@ -218,14 +220,14 @@ public sealed partial class SqsReceiveEndpoint(
         {
             if (deletes.Count > 0)
             {
-                var response = await sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest { QueueUrl = queues.QueueUrl, Entries = deletes });
+                var response = await sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest { QueueUrl = queueUrl, Entries = deletes });
                 foreach (var failed in response.Failed ?? [])
                     LogSettleFailed(logger, "delete", messages[int.Parse(failed.Id, CultureInfo.InvariantCulture)].MessageId, failed.Code);
             }
 
             if (releases.Count > 0)
             {
-                var response = await sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest { QueueUrl = queues.QueueUrl, Entries = releases });
+                var response = await sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest { QueueUrl = queueUrl, Entries = releases });
                 foreach (var failed in response.Failed ?? [])
                     LogSettleFailed(logger, "release", messages[int.Parse(failed.Id, CultureInfo.InvariantCulture)].MessageId, failed.Code);
             }
@@ -264,7 +266,7 @@ public sealed partial class SqsReceiveEndpoint(
         return ceiling * (0.5 + Random.Shared.NextDouble() / 2);
     }
 
-    readonly record struct Settlement(bool Delete, TimeSpan Delay, bool HandedOver = false)
+    internal readonly record struct Settlement(bool Delete, TimeSpan Delay, bool HandedOver = false)
     {
         public static Settlement Deleted { get; } = new(true, TimeSpan.Zero);
 
@@ -282,10 +284,10 @@ public sealed partial class SqsReceiveEndpoint(
     static partial void LogTransientFailure(ILogger logger, string messageId, int receiveCount, string errorType, string error, TimeSpan delay);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Could not {Action} message {MessageId}: {Code}")]
-    internal static partial void LogSettleFailed(ILogger logger, string action, string messageId, string code);
+    static partial void LogSettleFailed(ILogger logger, string action, string messageId, string code);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Could not settle {Count} messages ({ErrorType}: {Error}); they will be redelivered")]
-    internal static partial void LogSettleBatchFailed(ILogger logger, int count, string errorType, string error);
+    static partial void LogSettleBatchFailed(ILogger logger, int count, string errorType, string error);
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Received {Received} messages in {Seconds:F1} s ({Rate:F0} messages/s): {Stored} stored, {Duplicates} already stored, {DeadLettered} dead-lettered, {Redelivered} left for redelivery")]
     static partial void LogSummary(ILogger logger, long received, double seconds, double rate, long stored, long duplicates, long deadLettered, long redelivered);
