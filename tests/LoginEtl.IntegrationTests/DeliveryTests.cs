@@ -54,6 +54,30 @@ public class DeliveryTests
     }
 
     [Fact]
+    public async Task While_writes_are_held_up_no_more_than_the_in_flight_cap_is_received_and_all_is_stored_after()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 100);
+        using var received = new MetricTotal("loginetl.messages.received");
+        await queues.SendAsync(SampleLogins.Generate(200).Select(SampleLogins.ToJson));
+
+        Task<int> drain;
+        await using (await InboxLock.TakeAsync(database))
+        {
+            // Eight pollers would hold 80 messages if each waited for its own batch only.
+            drain = Etl.DrainAsync(database, queues, Etl.NewKey(), "--Sqs:Pollers=8", "--Sqs:MaxInFlight=30");
+            await Eventually.HoldsAsync(() => Task.FromResult(received.Total >= 30), "the pollers have filled the in-flight cap");
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Equal(30, received.Total);
+        }
+
+        Assert.Equal(0, await drain);
+        Assert.Equal(200, (await database.LoginsAsync()).Count);
+        Assert.Equal(200, received.Total);
+        Assert.Equal(0, await queues.DepthAsync(queues.Url));
+    }
+
+    [Fact]
     public async Task Database_stopped_mid_run_loses_nothing_and_duplicates_nothing()
     {
         const int count = 3_000;

@@ -78,4 +78,23 @@ public class SqsOptionsTests
 
         return TimeSpan.FromTicks(ticks);
     }
+
+    [Theory]
+    [InlineData(10, null)]
+    [InlineData(640, null)]
+    [InlineData(10_000, null)]
+    [InlineData(0, "Sqs__MaxInFlight must be from 10 to 10000")]
+    [InlineData(10_010, "Sqs__MaxInFlight must be from 10 to 10000")]
+    [InlineData(25, "Sqs__MaxInFlight must be a multiple of 10")]
+    public void The_in_flight_cap_is_a_multiple_of_ten_receives(int maxInFlight, string? error)
+    {
+        var options = new SqsOptions { MaxInFlight = maxInFlight };
+        var results = new List<ValidationResult>();
+
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+
+        Assert.Equal(error is null ? [] : [error], results.Select(r => r.ErrorMessage));
+        if (error is null)
+            Assert.Equal(maxInFlight / 10, options.ReceivesInFlight);
+    }
 }

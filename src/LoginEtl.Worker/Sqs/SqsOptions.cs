@@ -17,11 +17,21 @@ public sealed class SqsOptions
     public string? ServiceUrl { get; set; }
 
     /// <summary>
-    /// Concurrent ReceiveMessage loops; each holds up to 10 messages in flight, so this also caps in-flight
-    /// messages (and memory) at ten times its value. 32 measured best on 2 cores (see README, Performance).
+    /// Concurrent ReceiveMessage loops. A poller hands what it received to processing and receives again, so the
+    /// queue is asked for messages while earlier ones are being written. 32 measured best on 2 cores (see README,
+    /// Performance).
     /// </summary>
     [Range(1, 256, ErrorMessage = "Sqs__Pollers must be from 1 to 256")]
     public int Pollers { get; set; } = 32;
+
+    /// <summary>
+    /// Most messages received and not yet settled, across all pollers: this bounds memory and the work a stop
+    /// has to finish. Counted in receives of up to 10 messages, so it is a multiple of 10; a poller waits for
+    /// room before it receives.
+    /// </summary>
+    [Range(10, 10_000, ErrorMessage = "Sqs__MaxInFlight must be from 10 to 10000")]
+    [MultipleOfTen(ErrorMessage = "Sqs__MaxInFlight must be a multiple of 10")]
+    public int MaxInFlight { get; set; } = 320;
 
     /// <summary>Long-polling wait of one ReceiveMessage call.</summary>
     [Range(0, 20, ErrorMessage = "Sqs__WaitTimeSeconds must be from 0 to 20")]
@@ -47,5 +57,14 @@ public sealed class SqsOptions
         var doublings = Math.Clamp(receiveCount - 1, 0, 62);
         var ticks = Math.Min(RedeliveryDelay.Ticks * Math.Pow(2, doublings), MaxRedeliveryDelay.Ticks);
         return TimeSpan.FromTicks((long)ticks);
+    }
+
+    /// <summary>How many receives may be in flight at once.</summary>
+    public int ReceivesInFlight => MaxInFlight / 10;
+
+    [AttributeUsage(AttributeTargets.Property)]
+    sealed class MultipleOfTenAttribute : ValidationAttribute
+    {
+        public override bool IsValid(object? value) => value is int number && number % 10 == 0;
     }
 }

@@ -15,7 +15,8 @@ namespace LoginEtl.Worker.Sqs;
 
 /// <summary>
 /// The SQS side of the service: pollers long-poll the queue ten messages at a time and hand each message to
-/// MassTransit's receive pipeline. A message is deleted only once the pipeline returned (its row is
+/// MassTransit's receive pipeline, then receive again while those messages are processed, as long as fewer
+/// than <see cref="SqsOptions.MaxInFlight"/> are unsettled. A message is deleted only once the pipeline returned (its row is
 /// committed), or once it is safely in the dead-letter queue; after a transient failure it is left on the
 /// queue with a growing visibility timeout, and SQS moves it to the dead-letter queue after maxReceiveCount.
 /// On stop, each poller lets its current long poll return and finishes what it brought, so a graceful stop
@@ -39,6 +40,7 @@ public sealed partial class SqsReceiveEndpoint(
     readonly SqsOptions _options = options.Value;
     int _failingPollers;
     DeadLetterSender _deadLetters = null!;
+    SemaphoreSlim _room = null!;
     VisibilityHeartbeat? _heartbeat;
 
     /// <summary>True once a poller stopped on an error it could not handle; the run then exits 1.</summary>
@@ -53,6 +55,7 @@ public sealed partial class SqsReceiveEndpoint(
         LogStarted(logger, _options.QueueName, _options.Pollers);
         telemetry.ReportZeroes();
 
+        _room = new SemaphoreSlim(_options.ReceivesInFlight);
         _deadLetters = new DeadLetterSender(sqs, queues, _options, telemetry, logger);
         _heartbeat = _options.VisibilityHeartbeat ? new VisibilityHeartbeat(sqs, queues.QueueUrl, queues.VisibilityTimeout, logger) : null;
         try
@@ -84,59 +87,82 @@ public sealed partial class SqsReceiveEndpoint(
     {
         var waitSeconds = drain.Enabled ? Math.Min(_options.WaitTimeSeconds, 1) : _options.WaitTimeSeconds;
         var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        var batches = new List<Task>();
+        try
         {
             // While the database is down, messages stay on the queue instead of piling up receive counts.
-            if (!await WaitForDatabaseAsync(stoppingToken))
-                break;
-
-            List<Message> messages;
-            try
+            while (await UnlessStoppedAsync(database.WaitUntilAvailableAsync(stoppingToken), stoppingToken)
+                   && await UnlessStoppedAsync(_room.WaitAsync(stoppingToken), stoppingToken))
             {
-                var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+                List<Message> messages;
+                try
                 {
-                    QueueUrl = queues.QueueUrl,
-                    MaxNumberOfMessages = MaxMessagesPerReceive,
-                    WaitTimeSeconds = waitSeconds,
-                    MessageSystemAttributeNames = [MessageSystemAttributeName.SentTimestamp, MessageSystemAttributeName.ApproximateReceiveCount],
-                    MessageAttributeNames = ["All"],
-                }, CancellationToken.None); // A cancelled receive could strand messages SQS had already handed out.
-                messages = response.Messages ?? [];
+                    messages = await ReceiveAsync(waitSeconds);
+                }
+                catch (Exception ex) when (SqsFailures.IsTransient(ex))
+                {
+                    _room.Release();
+                    if (failures == 0)
+                        Interlocked.Increment(ref _failingPollers);
+                    var backoff = ReceiveBackoff(++failures);
+                    LogReceiveFailed(logger, ex.GetType().Name, ex.Message, backoff);
+                    await Task.Delay(backoff, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                    continue;
+                }
+
                 if (failures > 0)
                     Interlocked.Decrement(ref _failingPollers);
                 failures = 0;
-            }
-            catch (Exception ex) when (SqsFailures.IsTransient(ex))
-            {
-                if (failures == 0)
-                    Interlocked.Increment(ref _failingPollers);
-                var backoff = ReceiveBackoff(++failures);
-                LogReceiveFailed(logger, ex.GetType().Name, ex.Message, backoff);
-                await Task.Delay(backoff, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-                continue;
-            }
+                if (messages.Count == 0)
+                {
+                    _room.Release();
+                    await drain.QueueLooksEmptyAsync(stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                    continue;
+                }
 
-            if (messages.Count == 0)
-            {
-                await drain.QueueLooksEmptyAsync(stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-                continue;
+                drain.MessagesReceived();
+                telemetry.Received(messages.Count);
+                // A batch that failed unexpectedly stops this poller, as it would have had it run inline.
+                batches.RemoveAll(batch => batch.IsCompletedSuccessfully);
+                foreach (var failed in batches.Where(batch => batch.IsFaulted).ToList())
+                    await failed;
+                batches.Add(ProcessAsync(dispatcher, messages));
             }
+        }
+        finally
+        {
+            // Messages in hand are finished even when the service is stopping: their rows commit and they are deleted.
+            await Task.WhenAll(batches);
+        }
+    }
 
-            drain.MessagesReceived();
-            telemetry.Received(messages.Count);
-            Settlement[]? settlements = null;
-            try
-            {
-                // Messages in hand are finished even when the service is stopping: their rows commit and they are deleted.
-                await using (_heartbeat?.Hold(messages))
-                    settlements = await Task.WhenAll(messages.Select(m => HandleAsync(dispatcher, m)));
-                await SettleAsync(sqs, queues.QueueUrl, messages, settlements, logger);
-            }
-            finally
-            {
-                // The dead-letter sender reports the messages handed to it once it has settled them.
-                telemetry.Settled(settlements?.Count(s => !s.HandedOver) ?? messages.Count);
-            }
+    async Task<List<Message>> ReceiveAsync(int waitSeconds)
+    {
+        var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = queues.QueueUrl,
+            MaxNumberOfMessages = MaxMessagesPerReceive,
+            WaitTimeSeconds = waitSeconds,
+            MessageSystemAttributeNames = [MessageSystemAttributeName.SentTimestamp, MessageSystemAttributeName.ApproximateReceiveCount],
+            MessageAttributeNames = ["All"],
+        }, CancellationToken.None); // A cancelled receive could strand messages SQS had already handed out.
+        return response.Messages ?? [];
+    }
+
+    async Task ProcessAsync(IReceiveEndpointDispatcher dispatcher, List<Message> messages)
+    {
+        Settlement[]? settlements = null;
+        try
+        {
+            await using (_heartbeat?.Hold(messages))
+                settlements = await Task.WhenAll(messages.Select(m => HandleAsync(dispatcher, m)));
+            await SettleAsync(sqs, queues.QueueUrl, messages, settlements, logger);
+        }
+        finally
+        {
+            // The dead-letter sender reports the messages handed to it once it has settled them.
+            telemetry.Settled(settlements?.Count(s => !s.HandedOver) ?? messages.Count);
+            _room.Release();
         }
     }
 
@@ -173,11 +199,11 @@ public sealed partial class SqsReceiveEndpoint(
         }
     }
 
-    async Task<bool> WaitForDatabaseAsync(CancellationToken stoppingToken)
+    static async Task<bool> UnlessStoppedAsync(Task wait, CancellationToken stoppingToken)
     {
         try
         {
-            await database.WaitUntilAvailableAsync(stoppingToken);
+            await wait;
             return true;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
