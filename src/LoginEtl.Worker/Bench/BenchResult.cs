@@ -17,11 +17,14 @@ public sealed record BenchResult(
     [property: JsonPropertyName("latency_p99_ms")] double LatencyP99Milliseconds,
     [property: JsonPropertyName("ceiling_cpu_us_per_msg")] double CeilingCpuMicroseconds,
     [property: JsonPropertyName("etl_cpu_us_per_msg")] double EtlCpuMicroseconds,
-    [property: JsonPropertyName("pipeline_cpu_us_per_msg")] double PipelineCpuMicroseconds)
+    [property: JsonPropertyName("pipeline_cpu_us_per_msg")] double PipelineCpuMicroseconds,
+    [property: JsonPropertyName("ceiling_before_msgs_per_s")] double CeilingBeforeMessagesPerSecond,
+    [property: JsonPropertyName("ceiling_after_msgs_per_s")] double CeilingAfterMessagesPerSecond)
 {
     public string ToTable() => $"""
         messages                 {Messages} ({Invalid} invalid), {Pollers} pollers
         ceiling (receive+delete) {CeilingMessagesPerSecond,10:F0} messages/s  {CeilingCpuMicroseconds,6:F0} us CPU/message in this process
+          before / after the etl {CeilingBeforeMessagesPerSecond,10:F0} / {CeilingAfterMessagesPerSecond:F0} messages/s
         etl (run --drain)        {EtlMessagesPerSecond,10:F0} messages/s  {EtlCpuMicroseconds,6:F0} us CPU/message
         etl / ceiling            {Ratio,10:F2}
         pipeline (no SQS)        {PipelineMessagesPerSecond,10:F0} messages/s  {PipelineCpuMicroseconds,6:F0} us CPU/message

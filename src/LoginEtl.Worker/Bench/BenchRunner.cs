@@ -39,6 +39,8 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
 
     string QueueName => $"loginetl-bench-{_runId}";
 
+    string WarmUpQueueName => QueueName + "-warm-up";
+
     string Schema => $"loginetl_bench_{_runId}";
 
     public async Task<BenchResult> RunAsync()
@@ -50,15 +52,20 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         try
         {
             Report($"sending {messageCount} messages ({invalid} invalid)");
-            await SendAsync(Traffic().Select(m => m.Body));
-            Report($"ceiling: {_sqsOptions.Pollers} pollers receiving and deleting, no processing");
-            var ceiling = await MeasureAsync(() => MeasureCeilingAsync(messageCount));
-            Report($"ceiling: {ceiling.Rate:F0} messages/s, {ceiling.CpuMicroseconds:F0} us of CPU each; sending {messageCount} messages again");
-            await SendAsync(Traffic().Select(m => m.Body));
+            await SendAsync(_queueUrl, Traffic().Select(m => m.Body));
+            var before = await MeasureCeilingAsync("before the etl");
             await WarmUpAsync();
+            Report($"sending {messageCount} messages again");
+            await SendAsync(_queueUrl, Traffic().Select(m => m.Body));
             Report("etl: login-etl run --drain");
             var etl = await MeasureAsync(() => MeasureEtlAsync(valid, invalid));
-            Report($"etl: {etl.Rate:F0} messages/s, {etl.CpuMicroseconds:F0} us of CPU each; pipeline: the same messages from memory through the dispatcher");
+            Report($"etl: {etl.Rate:F0} messages/s, {etl.CpuMicroseconds:F0} us of CPU each; sending {messageCount} messages again");
+            await SendAsync(_queueUrl, Traffic().Select(m => m.Body));
+            var after = await MeasureCeilingAsync("after the etl");
+            // The mean of the two measurements around the etl: a machine that speeds up or slows down during the
+            // run tilts the ratio less than a single measurement before it would.
+            (double Rate, double CpuMicroseconds) ceiling = ((before.Rate + after.Rate) / 2, (before.CpuMicroseconds + after.CpuMicroseconds) / 2);
+            Report("pipeline: the same messages from memory through the dispatcher");
             var pipeline = await MeasureAsync(() => MeasurePipelineAsync(2L * valid));
             var load = Math.Max(1, etl.Rate / 2);
             Report($"pipeline: {pipeline.Rate:F0} messages/s, {pipeline.CpuMicroseconds:F0} us of CPU each; latency under a steady {load:F0} messages/s");
@@ -67,7 +74,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
             return new BenchResult(messageCount, invalid, _sqsOptions.Pollers, Math.Round(ceiling.Rate), Math.Round(etl.Rate),
                 Math.Round(etl.Rate / ceiling.Rate, 3), Math.Round(pipeline.Rate), Math.Round(PeakRssMegabytes(), 1), Math.Round(load),
                 Math.Round(p50, 1), Math.Round(p99, 1), Math.Round(ceiling.CpuMicroseconds, 1), Math.Round(etl.CpuMicroseconds, 1),
-                Math.Round(pipeline.CpuMicroseconds, 1));
+                Math.Round(pipeline.CpuMicroseconds, 1), Math.Round(before.Rate), Math.Round(after.Rate));
         }
         finally
         {
@@ -106,16 +113,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
 
         try
         {
-            _deadLetterUrl = (await _sqs.CreateQueueAsync(QueueName + "-dlq")).QueueUrl;
-            var deadLetterArn = (await _sqs.GetQueueAttributesAsync(_deadLetterUrl, ["QueueArn"])).QueueARN;
-            _queueUrl = (await _sqs.CreateQueueAsync(new CreateQueueRequest
-            {
-                QueueName = QueueName,
-                Attributes = new Dictionary<string, string>
-                {
-                    ["RedrivePolicy"] = JsonSerializer.Serialize(new { deadLetterTargetArn = deadLetterArn, maxReceiveCount = "10" }),
-                },
-            })).QueueUrl;
+            (_queueUrl, _deadLetterUrl) = await CreateQueuesAsync(QueueName);
         }
         catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException)
         {
@@ -134,35 +132,66 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         }
     }
 
+    // A queue and its dead-letter queue, named after the queue.
+    async Task<(string QueueUrl, string DeadLetterUrl)> CreateQueuesAsync(string name)
+    {
+        var deadLetterUrl = (await _sqs.CreateQueueAsync(name + "-dlq")).QueueUrl;
+        var deadLetterArn = (await _sqs.GetQueueAttributesAsync(deadLetterUrl, ["QueueArn"])).QueueARN;
+        var queueUrl = (await _sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = name,
+            Attributes = new Dictionary<string, string>
+            {
+                ["RedrivePolicy"] = JsonSerializer.Serialize(new { deadLetterTargetArn = deadLetterArn, maxReceiveCount = "10" }),
+            },
+        })).QueueUrl;
+        return (queueUrl, deadLetterUrl);
+    }
+
+    async Task DeleteQueuesAsync(params string[] urls)
+    {
+        foreach (var url in urls.Where(u => u.Length > 0))
+            await _sqs.DeleteQueueAsync(url);
+    }
+
     async Task TearDownAsync()
     {
-        foreach (var url in new[] { _queueUrl, _deadLetterUrl }.Where(u => u.Length > 0))
-            await _sqs.DeleteQueueAsync(url);
+        await DeleteQueuesAsync(_queueUrl, _deadLetterUrl);
         NpgsqlConnection.ClearAllPools();
         await ExecuteAsync($"DROP SCHEMA IF EXISTS {Schema} CASCADE");
         _sqs.Dispose();
     }
 
-    Dictionary<string, string?> Overrides() => new()
+    Dictionary<string, string?> Overrides() => Overrides(QueueName);
+
+    Dictionary<string, string?> Overrides(string queueName) => new()
     {
         ["ConnectionStrings:LoginDb"] = _connectionString,
-        ["Sqs:QueueName"] = QueueName,
-        ["Sqs:DeadLetterQueueName"] = QueueName + "-dlq",
+        ["Sqs:QueueName"] = queueName,
+        ["Sqs:DeadLetterQueueName"] = queueName + "-dlq",
         ["Health:Port"] = "0",
         // Thousands of dead letters are expected: one line each would measure the console.
         ["Logging:LogLevel:LoginEtl"] = "Error",
     };
 
-    async Task SendAsync(IEnumerable<string> bodies)
+    async Task SendAsync(string queueUrl, IEnumerable<string> bodies)
     {
-        var result = await SqsBatchSender.SendAsync(_sqs, _queueUrl, bodies.Select((b, i) => ((long)i, b)).ToAsyncEnumerable(),
+        var result = await SqsBatchSender.SendAsync(_sqs, queueUrl, bodies.Select((b, i) => ((long)i, b)).ToAsyncEnumerable(),
             _sqsOptions.Pollers, progress);
         if (result.Failed > 0)
             throw new StartupException($"{result.Failed} messages could not be sent to the benchmark queue");
     }
 
+    async Task<(double Rate, double CpuMicroseconds)> MeasureCeilingAsync(string when)
+    {
+        Report($"ceiling ({when}): {_sqsOptions.Pollers} pollers receiving and deleting, no processing");
+        var ceiling = await MeasureAsync(() => ReceiveAndDeleteAsync(messageCount));
+        Report($"ceiling ({when}): {ceiling.Rate:F0} messages/s, {ceiling.CpuMicroseconds:F0} us of CPU each");
+        return ceiling;
+    }
+
     // Timed like the ETL's summary: from the first receive that brought messages to the last settled batch.
-    async Task<double> MeasureCeilingAsync(int expected)
+    async Task<double> ReceiveAndDeleteAsync(int expected)
     {
         var received = 0L;
         var firstReceived = 0L;
@@ -212,19 +241,28 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
     }
 
     // The ceiling's SQS calls are compiled by the time it is measured (filling the queue made them); the
-    // processing code is not. Running part of the traffic through the pipeline first, untimed, makes the ETL
-    // phase compare steady state with steady state, as a long-running service sees it.
+    // processing code is not. Running part of the traffic through `run --drain` first, untimed, on queues of its
+    // own, makes the ETL phase compare steady state with steady state, as a long-running service sees it.
     async Task WarmUpAsync()
     {
         var count = Math.Min(messageCount, WarmUpMessages);
-        Report($"warm-up: {count} messages through the pipeline, not timed");
-        await RunPipelineAsync(count, Traffic().Take(count).Count(m => m.Valid));
+        Report($"warm-up: {count} messages through run --drain, not timed");
+        var (queueUrl, deadLetterUrl) = await CreateQueuesAsync(WarmUpQueueName);
+        try
+        {
+            await SendAsync(queueUrl, Traffic().Take(count).Select(m => m.Body));
+            using var host = await RunCommand.CreateHostAsync(drain: true, configurationArgs, Overrides(WarmUpQueueName));
+            await host.RunAsync();
+        }
+        finally
+        {
+            await DeleteQueuesAsync(queueUrl, deadLetterUrl);
+        }
+
         await ExecuteAsync($"TRUNCATE {LoginDbContext.UserLoginsTable}, {LoginDbContext.InboxTable}, {LoginDbContext.MaskRecoveryTable}, {LoginDbContext.OutboxTable}");
     }
 
-    async Task<double> MeasurePipelineAsync(long expectedRows) => await RunPipelineAsync(messageCount, expectedRows);
-
-    async Task<double> RunPipelineAsync(int count, long expectedRows)
+    async Task<double> MeasurePipelineAsync(long expectedRows)
     {
         var builder = LoginEtlHost.CreateBuilder(configurationArgs);
         builder.Configuration.AddInMemoryCollection(Overrides());
@@ -233,11 +271,11 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         await host.StartAsync();
         var dispatcher = host.Services.GetRequiredService<IReceiveEndpointDispatcherFactory>()
             .CreateConsumerReceiver<LoginEventConsumer>("loginetl-bench-pipeline");
-        using var bodies = Traffic().Take(count).Select(m => Encoding.UTF8.GetBytes(m.Body)).GetEnumerator();
+        using var bodies = Traffic().Select(m => Encoding.UTF8.GetBytes(m.Body)).GetEnumerator();
         var headers = new Dictionary<string, object>();
 
         var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, _sqsOptions.Pollers * 10).Select(async worker =>
+        await Task.WhenAll(Enumerable.Range(0, _sqsOptions.MaxInFlight).Select(async worker =>
         {
             while (NextBody() is { } body)
             {
@@ -259,7 +297,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         var stored = await CountRowsAsync();
         if (stored != expectedRows)
             throw new StartupException($"the pipeline left {stored} rows; expected {expectedRows}");
-        return count / elapsed.TotalSeconds;
+        return messageCount / elapsed.TotalSeconds;
 
         byte[]? NextBody()
         {
