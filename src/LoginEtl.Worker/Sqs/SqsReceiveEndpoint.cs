@@ -90,9 +90,10 @@ public sealed partial class SqsReceiveEndpoint(
         var batches = new List<Task>();
         try
         {
-            // While the database is down, messages stay on the queue instead of piling up receive counts.
-            while (await UnlessStoppedAsync(database.WaitUntilAvailableAsync(stoppingToken), stoppingToken)
-                   && await UnlessStoppedAsync(_room.WaitAsync(stoppingToken), stoppingToken))
+            // Room first, then the database: while the database is down, messages stay on the queue instead of
+            // piling up receive counts, even when the wait for room outlasted the database.
+            while (await UnlessStoppedAsync(_room.WaitAsync(stoppingToken), stoppingToken)
+                   && await UnlessStoppedAsync(database.WaitUntilAvailableAsync(stoppingToken), stoppingToken))
             {
                 List<Message> messages;
                 try
@@ -124,7 +125,7 @@ public sealed partial class SqsReceiveEndpoint(
                 telemetry.Received(messages.Count);
                 // A batch that failed unexpectedly stops this poller, as it would have had it run inline.
                 batches.RemoveAll(batch => batch.IsCompletedSuccessfully);
-                foreach (var failed in batches.Where(batch => batch.IsFaulted).ToList())
+                if (batches.Find(batch => batch.IsFaulted) is { } failed)
                     await failed;
                 batches.Add(ProcessAsync(dispatcher, messages));
             }
