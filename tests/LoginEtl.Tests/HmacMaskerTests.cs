@@ -48,6 +48,19 @@ public class HmacMaskerTests
     }
 
     [Fact]
+    public async Task Masks_computed_on_many_threads_at_once_are_the_documented_ones()
+    {
+        var masker = new HmacMasker(FixedSecret);
+        var values = Enumerable.Range(0, 2_000).Select(i => string.Create(CultureInfo.InvariantCulture, $"10.0.{i / 256}.{i % 256}")).ToArray();
+        var expected = values.Select(v => string.Concat("fde8245f:", Base64Url.EncodeToString(
+            HMACSHA256.HashData(HMACSHA256.HashData(FixedSecret, "loginetl/mask/ip"u8), Encoding.UTF8.GetBytes(v))))).ToArray();
+
+        var masks = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => values.Select(v => masker.Mask(MaskedField.Ip, v)).ToArray())));
+
+        Assert.All(masks, m => Assert.Equal(expected, m));
+    }
+
+    [Fact]
     public void Different_values_give_different_masks()
     {
         var masker = NewMasker();
