@@ -11,7 +11,6 @@ using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
 using LoginEtl.Worker.Telemetry;
-using MassTransit.Transports;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -269,8 +268,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         builder.AddLoginEtlPipeline();
         using var host = builder.Build();
         await host.StartAsync();
-        var dispatcher = host.Services.GetRequiredService<IReceiveEndpointDispatcherFactory>()
-            .CreateConsumerReceiver<LoginEventConsumer>("loginetl-bench-pipeline");
+        var dispatcher = host.Services.GetRequiredService<LoginEventDispatcherFactory>().Create("loginetl-bench-pipeline");
         using var bodies = Traffic().Select(m => Encoding.UTF8.GetBytes(m.Body)).GetEnumerator();
         var headers = new Dictionary<string, object>();
 

@@ -6,18 +6,20 @@ using Microsoft.Extensions.Options;
 namespace LoginEtl.Worker.Consumers;
 
 /// <summary>
-/// The endpoint policy of the login consumer, shared by the SQS endpoint and the test harness:
-/// raw JSON bodies, and in-process retries for transient failures only.
+/// The endpoint policy of the login consumer, shared by the SQS endpoint (see <see cref="LoginEventDispatcherFactory"/>)
+/// and the test harness: raw JSON bodies, and in-process retries for transient failures only.
 /// </summary>
 public sealed class LoginEventConsumerDefinition(IOptions<RetryOptions> retry) : ConsumerDefinition<LoginEventConsumer>
 {
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<LoginEventConsumer> consumerConfigurator, IRegistrationContext context)
+        IConsumerConfigurator<LoginEventConsumer> consumerConfigurator, IRegistrationContext context) =>
+        ConfigureEndpoint(endpointConfigurator, retry.Value);
+
+    public static void ConfigureEndpoint(IReceiveEndpointConfigurator endpointConfigurator, RetryOptions options)
     {
         // SQS carries the producers' plain JSON, with no content type and no MassTransit envelope.
         endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
 
-        var options = retry.Value;
         endpointConfigurator.UseMessageRetry(r =>
         {
             if (options.Limit == 0)

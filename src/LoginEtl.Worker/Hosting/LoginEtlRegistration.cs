@@ -46,6 +46,7 @@ public static class LoginEtlRegistration
         builder.Services.AddSingleton<LoginEtlTelemetry>();
         builder.AddLoginDatabase();
 
+        builder.Services.AddSingleton<LoginEventDispatcherFactory>();
         builder.Services.AddMassTransit(x =>
         {
             x.AddLoginEtlConsumers();

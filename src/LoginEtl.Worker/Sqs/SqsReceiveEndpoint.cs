@@ -25,7 +25,7 @@ namespace LoginEtl.Worker.Sqs;
 public sealed partial class SqsReceiveEndpoint(
     IAmazonSQS sqs,
     SqsQueues queues,
-    IReceiveEndpointDispatcherFactory dispatchers,
+    LoginEventDispatcherFactory dispatchers,
     DatabaseAvailability database,
     DrainMonitor drain,
     LoginEtlTelemetry telemetry,
@@ -51,7 +51,7 @@ public sealed partial class SqsReceiveEndpoint(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var dispatcher = dispatchers.CreateConsumerReceiver<LoginEventConsumer>(_options.QueueName);
+        var dispatcher = dispatchers.Create(_options.QueueName);
         LogStarted(logger, _options.QueueName, _options.Pollers);
         telemetry.ReportZeroes();
 
