@@ -69,6 +69,34 @@ public class CommandLineTests
     }
 
     [Fact]
+    public async Task No_aws_credentials_stop_run_with_a_message_naming_the_variables()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var home = Directory.CreateTempSubdirectory("loginetl-home-");
+        try
+        {
+            var result = await Cli.RunAsync(["run", .. Etl.Settings(database, queues, Etl.NewKey())], environment: new Dictionary<string, string?>
+            {
+                ["AWS_ACCESS_KEY_ID"] = null,
+                ["AWS_SECRET_ACCESS_KEY"] = null,
+                ["AWS_SESSION_TOKEN"] = null,
+                ["AWS_PROFILE"] = null,
+                ["AWS_WEB_IDENTITY_TOKEN_FILE"] = null,
+                ["HOME"] = home.FullName,
+            });
+
+            Assert.Equal(1, result.ExitCode);
+            Assert.StartsWith("login-etl: no AWS credentials for SQS (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,", result.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task An_unreachable_database_stops_run_with_one_line_naming_the_setting()
     {
         await using var queues = await TestQueues.CreateAsync();

@@ -25,7 +25,12 @@ static class Cli
         start.Environment.Remove("ConnectionStrings__LoginDb");
         start.Environment.Remove("Masking__Key");
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-            start.Environment[name] = value;
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
 
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
