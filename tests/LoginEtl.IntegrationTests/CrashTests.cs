@@ -13,8 +13,9 @@ public class CrashTests
     const int Invalid = 1_000;
     const int Replicas = 3;
 
-    // Throttled so that the drain takes long enough for many stops: two pollers, and batches held for a moment.
-    static readonly string[] Throttle = ["--Sqs:Pollers=2", "--Writer:BatchWait=00:00:00.030", "--Sqs:WaitTimeSeconds=1"];
+    // Throttled so that the drain takes long enough for many stops, however fast the machine: two batches of ten
+    // in flight per replica, and each commit held for a moment.
+    static readonly string[] Throttle = ["--Sqs:Pollers=2", "--Sqs:MaxInFlight=20", "--Writer:BatchWait=00:00:00.020", "--Sqs:WaitTimeSeconds=1"];
 
     static async Task<(TestDatabase Database, TestQueues Queues, List<string> InvalidIds)> FillAsync()
     {
