@@ -5,7 +5,6 @@ using LoginEtl.Worker.Contracts;
 using LoginEtl.Worker.Masking;
 using LoginEtl.Worker.Outbox;
 using LoginEtl.Worker.Telemetry;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -56,7 +55,7 @@ public sealed class LoginWriter : IAsyncDisposable
 
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
 
-    readonly IDbContextFactory<LoginDbContext> _contexts;
+    readonly NpgsqlDataSource _dataSource;
     readonly WriterOptions _options;
     readonly LoginEtlTelemetry _telemetry;
     readonly DatabaseAvailability _availability;
@@ -64,11 +63,11 @@ public sealed class LoginWriter : IAsyncDisposable
     readonly Channel<PendingLogin> _queue = Channel.CreateUnbounded<PendingLogin>(new UnboundedChannelOptions { SingleReader = true });
     readonly Task _loop;
 
-    public LoginWriter(IDbContextFactory<LoginDbContext> contexts, IOptions<WriterOptions> options, LoginEtlTelemetry telemetry,
+    public LoginWriter(NpgsqlDataSource dataSource, IOptions<WriterOptions> options, LoginEtlTelemetry telemetry,
         DatabaseAvailability availability, OutboxSignal outbox)
     {
         _outbox = outbox;
-        _contexts = contexts;
+        _dataSource = dataSource;
         _options = options.Value;
         _telemetry = telemetry;
         _availability = availability;
@@ -153,9 +152,7 @@ public sealed class LoginWriter : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         var unique = DistinctByMessageId(batch);
 
-        await using var db = await _contexts.CreateDbContextAsync().ConfigureAwait(false);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await connection.OpenAsync().ConfigureAwait(false);
+        await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
 
         var fresh = new HashSet<string>(unique.Count, StringComparer.Ordinal);
