@@ -44,7 +44,7 @@ public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter
             CreateDate = DateOnly.FromDateTime(sentAt.UtcDateTime),
         };
 
-        var outcome = await writer.WriteAsync(messageId, row, masked.Recovery, context.CancellationToken);
+        var outcome = await writer.WriteAsync(messageId, row, masked.Recovery);
         masking.Committed(masked.Recovery);
         telemetry.RecordLag(DateTimeOffset.UtcNow - sentAt);
         if (outcome == WriteOutcome.AlreadyStored)

@@ -76,16 +76,16 @@ public sealed class LoginWriter : IAsyncDisposable
 
     /// <summary>
     /// Completes when the transaction holding this login (and its recovery records, stored once per mask)
-    /// has committed; throws when it failed.
+    /// has committed; throws when it failed. It cannot be abandoned half way: once queued, the login is
+    /// committed or fails, within the command timeout, and the caller always learns which.
     /// </summary>
-    public Task<WriteOutcome> WriteAsync(string messageId, UserLogin login, IReadOnlyList<RecoveryRecord> recovery,
-        CancellationToken cancellationToken)
+    public Task<WriteOutcome> WriteAsync(string messageId, UserLogin login, IReadOnlyList<RecoveryRecord> recovery)
     {
         var pending = new PendingLogin(messageId, login, recovery, Activity.Current?.Context ?? default);
         if (!_queue.Writer.TryWrite(pending))
             throw new ObjectDisposedException(nameof(LoginWriter));
 
-        return pending.Completion.Task.WaitAsync(cancellationToken);
+        return pending.Completion.Task;
     }
 
     public async ValueTask DisposeAsync()
