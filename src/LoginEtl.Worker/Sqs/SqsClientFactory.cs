@@ -25,8 +25,8 @@ static class SqsClientFactory
 
     // The SDK's credential chain, walked once. A client left to walk it itself reads the environment again on
     // every call, to notice a change that cannot happen: a process's environment is fixed once it runs. Keys
-    // from the environment are therefore taken as they are; every other source (web identity, container,
-    // instance profile, profile file) is kept as the object the chain returned, which refreshes itself.
+    // from the environment are therefore taken as they are; any other source is kept as the object the chain
+    // returned (temporary credentials from a web identity, the container or the instance renew themselves).
     static AWSCredentials ResolveCredentials(AmazonSQSConfig config)
     {
         AWSCredentials credentials;
