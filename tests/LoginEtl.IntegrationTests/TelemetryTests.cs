@@ -35,27 +35,16 @@ public class TelemetryTests
     }
 
     [Fact]
-    public async Task The_scrape_endpoint_exports_the_service_MassTransit_and_runtime_metrics()
+    public async Task The_scrape_endpoint_exports_the_service_and_runtime_metrics_and_MassTransit_s_only_when_asked()
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
         await queues.SendAsync([.. SampleLogins.Generate(20).Select(SampleLogins.ToJson), "not json"]);
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
 
-        using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        await Eventually.HoldsAsync(async () => (await database.LoginsAsync()).Count == 20, "the messages are stored");
-        string metrics = "";
-        await Eventually.HoldsAsync(async () =>
-        {
-            metrics = await http.GetStringAsync("/metrics");
-            return metrics.Contains("loginetl_messages_dead_lettered_total", StringComparison.Ordinal);
-        }, "the scrape shows the service's counters");
+        var metrics = await ScrapeAfterRunAsync(database, queues, expectedRows: 20, "loginetl_messages_dead_lettered_total");
+        await queues.SendAsync([.. SampleLogins.Generate(5, seed: 5).Select(SampleLogins.ToJson)]);
+        var withMassTransit = await ScrapeAfterRunAsync(database, queues, expectedRows: 25, "loginetl_messages_stored_total",
+            "--Telemetry:MassTransitMetrics=true");
 
         foreach (var name in new[]
         {
@@ -64,10 +53,45 @@ public class TelemetryTests
         })
             Assert.Contains(name, metrics, StringComparison.Ordinal);
         Assert.Contains("error_kind=\"not_an_object\"", metrics, StringComparison.Ordinal);
-        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("messaging_masstransit_", StringComparison.Ordinal));
+        Assert.DoesNotContain(metrics.Split('\n'), l => l.StartsWith("messaging_masstransit_", StringComparison.Ordinal));
+        Assert.Contains(withMassTransit.Split('\n'), l => l.StartsWith("messaging_masstransit_", StringComparison.Ordinal));
         var exported = metrics.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split('{', ' ')[0]).ToHashSet();
         Assert.All(DeploymentConsistencyTests.DashboardMetrics(), name =>
             Assert.True(exported.Any(e => e == name || e.StartsWith(name + "_", StringComparison.Ordinal)), $"the dashboard queries {name}, which the service does not export"));
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("dotnet_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_bad_MassTransit_metrics_setting_stops_run_naming_it()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+
+        var result = await Cli.RunAsync(["run", .. Etl.Settings(database, queues, Etl.NewKey()), "--Telemetry:MassTransitMetrics=sometimes"]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("login-etl: Telemetry__MassTransitMetrics must be true or false", result.Error.Trim());
+    }
+
+    // Runs the service until the database holds expectedRows, then returns a scrape that shows the given metric.
+    static async Task<string> ScrapeAfterRunAsync(TestDatabase database, TestQueues queues, int expectedRows, string shown, params string[] extra)
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}", .. extra]);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await Eventually.HoldsAsync(async () => (await database.LoginsAsync()).Count == expectedRows, "the messages are stored");
+        string metrics = "";
+        await Eventually.HoldsAsync(async () =>
+        {
+            metrics = await http.GetStringAsync("/metrics");
+            return metrics.Contains(shown, StringComparison.Ordinal);
+        }, $"the scrape shows {shown}");
+        return metrics;
     }
 }
