@@ -142,16 +142,18 @@ public class CommandLineTests
         Assert.Equal($"login-etl: {message}", result.Error.Trim());
     }
 
-    [Fact]
-    public async Task A_bad_number_setting_stops_run_with_a_message_naming_it()
+    [Theory]
+    [InlineData("--Sqs:Pollers=0", "Sqs__Pollers must be from 1 to 256")]
+    [InlineData("--Telemetry:MassTransitMetrics=sometimes", "login-etl: Telemetry__MassTransitMetrics must be true or false")]
+    public async Task A_bad_setting_stops_run_with_a_message_naming_it(string setting, string message)
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
 
-        var result = await Cli.RunAsync(["run", .. Etl.Settings(database, queues, Etl.NewKey()), "--Sqs:Pollers=0"]);
+        var result = await Cli.RunAsync(["run", .. Etl.Settings(database, queues, Etl.NewKey()), setting]);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("Sqs__Pollers must be from 1 to 256", result.Error, StringComparison.Ordinal);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -61,18 +61,6 @@ public class TelemetryTests
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("dotnet_", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_bad_MassTransit_metrics_setting_stops_run_naming_it()
-    {
-        await using var database = await TestDatabase.CreateAsync();
-        await using var queues = await TestQueues.CreateAsync();
-
-        var result = await Cli.RunAsync(["run", .. Etl.Settings(database, queues, Etl.NewKey()), "--Telemetry:MassTransitMetrics=sometimes"]);
-
-        Assert.Equal(1, result.ExitCode);
-        Assert.Equal("login-etl: Telemetry__MassTransitMetrics must be true or false", result.Error.Trim());
-    }
-
     // Runs the service until the database holds expectedRows, then returns a scrape that shows the given metric.
     static async Task<string> ScrapeAfterRunAsync(TestDatabase database, TestQueues queues, int expectedRows, string shown, params string[] extra)
     {
