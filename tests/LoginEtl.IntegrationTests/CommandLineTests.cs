@@ -49,7 +49,8 @@ public class CommandLineTests
         var second = await Cli.RunAsync(["migrate", .. settings]);
 
         Assert.True(first.ExitCode == 0, first.Error);
-        Assert.Contains("Applied 3 migration(s): 20261125000000_Initial, 20261125030000_MaskRecovery, 20261125040000_Outbox", first.Output, StringComparison.Ordinal);
+        Assert.Contains("Applied 4 migration(s): 20261125000000_Initial, 20261125030000_MaskRecovery, 20261125040000_Outbox, 20261130000000_InboxWindow",
+            first.Output, StringComparison.Ordinal);
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Contains("up to date", second.Output, StringComparison.Ordinal);
         Assert.Equal("existing", Assert.Single(await database.LoginsAsync()).UserId);

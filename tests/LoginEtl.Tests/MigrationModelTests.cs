@@ -23,7 +23,8 @@ public sealed class MigrationModelTests : IDisposable
     [Fact]
     public void The_migrations_are_listed_in_order()
     {
-        Assert.Equal(["20261125000000_Initial", "20261125030000_MaskRecovery", "20261125040000_Outbox"], _db.Database.GetMigrations());
+        Assert.Equal(["20261125000000_Initial", "20261125030000_MaskRecovery", "20261125040000_Outbox", "20261130000000_InboxWindow"],
+            _db.Database.GetMigrations());
     }
 
     [Fact]
@@ -33,8 +34,10 @@ public sealed class MigrationModelTests : IDisposable
 
         Assert.Contains("CREATE TABLE IF NOT EXISTS user_logins(", script, StringComparison.Ordinal);
         Assert.Contains("CREATE TABLE loginetl_inbox (", script, StringComparison.Ordinal);
-        Assert.Contains("message_id character varying(128) NOT NULL", script, StringComparison.Ordinal);
-        Assert.Contains("CONSTRAINT \"PK_loginetl_inbox\" PRIMARY KEY (message_id)", script, StringComparison.Ordinal);
+        Assert.Contains("CONSTRAINT \"PK_loginetl_inbox\" PRIMARY KEY (sent_at, message_key, slot)", script, StringComparison.Ordinal);
+        Assert.Contains(") PARTITION BY LIST (slot);", script, StringComparison.Ordinal);
+        Assert.Contains("CREATE TABLE loginetl_inbox_slots (slot smallint PRIMARY KEY, bucket bigint);", script, StringComparison.Ordinal);
+        Assert.Contains("ALTER TABLE loginetl_inbox ATTACH PARTITION loginetl_inbox_legacy FOR VALUES IN (-1);", script, StringComparison.Ordinal);
         Assert.Contains("CREATE TABLE loginetl_mask_recovery (", script, StringComparison.Ordinal);
         Assert.Contains("masked_value character varying(256) NOT NULL", script, StringComparison.Ordinal);
         Assert.Contains("CONSTRAINT \"PK_loginetl_mask_recovery\" PRIMARY KEY (masked_value)", script, StringComparison.Ordinal);

@@ -5,12 +5,12 @@ namespace LoginEtl.Worker.Persistence;
 public sealed class LoginDbContext(DbContextOptions<LoginDbContext> options) : DbContext(options)
 {
     public const string UserLoginsTable = "user_logins";
+    /// <summary>Partitioned, managed by raw SQL (EF Core cannot describe it): see <see cref="InboxLayout"/>.</summary>
     public const string InboxTable = "loginetl_inbox";
     public const string MaskRecoveryTable = "loginetl_mask_recovery";
     public const string OutboxTable = "loginetl_outbox";
 
     public DbSet<UserLogin> UserLogins => Set<UserLogin>();
-    public DbSet<InboxMessage> Inbox => Set<InboxMessage>();
     public DbSet<MaskRecoveryRecord> MaskRecovery => Set<MaskRecoveryRecord>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
@@ -28,14 +28,6 @@ public sealed class LoginDbContext(DbContextOptions<LoginDbContext> options) : D
             login.Property(x => x.Locale).HasColumnName("locale").HasMaxLength(32);
             login.Property(x => x.AppVersion).HasColumnName("app_version");
             login.Property(x => x.CreateDate).HasColumnName("create_date");
-        });
-
-        modelBuilder.Entity<InboxMessage>(inbox =>
-        {
-            inbox.ToTable(InboxTable);
-            inbox.HasKey(x => x.MessageId);
-            inbox.Property(x => x.MessageId).HasColumnName("message_id").HasMaxLength(128);
-            inbox.Property(x => x.StoredAt).HasColumnName("stored_at").HasDefaultValueSql("now()");
         });
 
         modelBuilder.Entity<MaskRecoveryRecord>(recovery =>

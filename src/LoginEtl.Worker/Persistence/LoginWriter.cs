@@ -24,33 +24,36 @@ public enum WriteOutcome
 /// </summary>
 public sealed class LoginWriter : IAsyncDisposable
 {
-    // One statement per batch: the inbox insert says which message ids are new, and only their rows (and,
-    // with the outbox on, their events) go in.
+    // One statement per batch: the inbox insert says which messages are new, and only their rows (and, with the
+    // outbox on, their events) go in. Entries moved from the first inbox had no send time; they are matched on the
+    // key alone until they leave the window (an empty partition costs nothing to probe).
     const string InsertSql = """
         WITH batch AS (
-            SELECT * FROM unnest(@message_ids, @user_ids, @device_types, @masked_ips, @masked_device_ids,
-                                 @locales, @app_versions, @create_dates, @outbox_bodies)
-                AS b(message_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date, outbox_body)
+            SELECT * FROM unnest(@sent_ats, @message_keys, @slots, @text_ids, @user_ids, @device_types, @masked_ips,
+                                 @masked_device_ids, @locales, @app_versions, @create_dates, @outbox_bodies)
+                AS b(sent_at, message_key, slot, text_id, user_id, device_type, masked_ip, masked_device_id, locale,
+                     app_version, create_date, outbox_body)
         ), fresh AS (
-            INSERT INTO loginetl_inbox (message_id)
-            SELECT message_id FROM batch
-            ON CONFLICT (message_id) DO NOTHING
-            RETURNING message_id
+            INSERT INTO loginetl_inbox (sent_at, message_key, slot, message_id)
+            SELECT b.sent_at, b.message_key, b.slot, b.text_id FROM batch b
+            WHERE NOT EXISTS (SELECT FROM loginetl_inbox_legacy l WHERE l.sent_at = 'epoch' AND l.message_key = b.message_key)
+            ON CONFLICT DO NOTHING
+            RETURNING sent_at, message_key
         ), recovered AS (
             INSERT INTO loginetl_mask_recovery (masked_value, field, key_fingerprint, sealed_value)
             SELECT * FROM unnest(@recovery_masks, @recovery_fields, @recovery_fingerprints, @recovery_sealed)
             ON CONFLICT (masked_value) DO NOTHING
         ), outboxed AS (
             INSERT INTO loginetl_outbox (message_id, body)
-            SELECT b.message_id, b.outbox_body
-            FROM batch b JOIN fresh f ON f.message_id = b.message_id
+            SELECT coalesce(b.text_id, b.message_key::text), b.outbox_body
+            FROM batch b JOIN fresh f USING (sent_at, message_key)
             WHERE b.outbox_body IS NOT NULL
         ), stored AS (
             INSERT INTO user_logins (user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date)
             SELECT b.user_id, b.device_type, b.masked_ip, b.masked_device_id, b.locale, b.app_version, b.create_date
-            FROM batch b JOIN fresh f ON f.message_id = b.message_id
+            FROM batch b JOIN fresh f USING (sent_at, message_key)
         )
-        SELECT message_id FROM fresh
+        SELECT sent_at, message_key FROM fresh
         """;
 
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
@@ -79,9 +82,9 @@ public sealed class LoginWriter : IAsyncDisposable
     /// has committed; throws when it failed. It cannot be abandoned half way: once queued, the login is
     /// committed or fails, within the command timeout, and the caller always learns which.
     /// </summary>
-    public Task<WriteOutcome> WriteAsync(string messageId, UserLogin login, IReadOnlyList<RecoveryRecord> recovery)
+    public Task<WriteOutcome> WriteAsync(InboxKey key, UserLogin login, IReadOnlyList<RecoveryRecord> recovery)
     {
-        var pending = new PendingLogin(messageId, login, recovery, Activity.Current?.Context ?? default);
+        var pending = new PendingLogin(key, login, recovery, Activity.Current?.Context ?? default);
         if (!_queue.Writer.TryWrite(pending))
             throw new ObjectDisposedException(nameof(LoginWriter));
 
@@ -150,17 +153,17 @@ public sealed class LoginWriter : IAsyncDisposable
             links: batch.Skip(1).Where(p => p.Trace != default).Select(p => new ActivityLink(p.Trace)));
         activity?.SetTag("loginetl.batch.size", batch.Count);
         var started = Stopwatch.GetTimestamp();
-        var unique = DistinctByMessageId(batch);
+        var unique = DistinctByKey(batch);
 
         await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
 
-        var fresh = new HashSet<string>(unique.Count, StringComparer.Ordinal);
+        var fresh = new HashSet<(DateTime, Guid)>(unique.Count);
         await using (var command = BuildInsert(connection, transaction, unique, _outbox.Enabled))
         await using (var rows = await command.ExecuteReaderAsync().ConfigureAwait(false))
         {
             while (await rows.ReadAsync().ConfigureAwait(false))
-                fresh.Add(rows.GetString(0));
+                fresh.Add((rows.GetDateTime(0), rows.GetGuid(1)));
         }
 
         await transaction.CommitAsync().ConfigureAwait(false);
@@ -171,7 +174,7 @@ public sealed class LoginWriter : IAsyncDisposable
         foreach (var pending in batch)
         {
             // Only the first of two deliveries of one message in the same batch can be the one that stored it.
-            var stored = fresh.Remove(pending.MessageId);
+            var stored = fresh.Remove((pending.Key.FirstSentAt.UtcDateTime, pending.Key.Key));
             pending.Completion.TrySetResult(stored ? WriteOutcome.Stored : WriteOutcome.AlreadyStored);
         }
     }
@@ -180,13 +183,13 @@ public sealed class LoginWriter : IAsyncDisposable
     static bool IsRowLevel(PostgresException ex) =>
         ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal);
 
-    static List<PendingLogin> DistinctByMessageId(List<PendingLogin> batch)
+    static List<PendingLogin> DistinctByKey(List<PendingLogin> batch)
     {
-        var seen = new HashSet<string>(batch.Count, StringComparer.Ordinal);
+        var seen = new HashSet<(DateTimeOffset, Guid)>(batch.Count);
         var unique = new List<PendingLogin>(batch.Count);
         foreach (var pending in batch)
         {
-            if (seen.Add(pending.MessageId))
+            if (seen.Add((pending.Key.FirstSentAt, pending.Key.Key)))
                 unique.Add(pending);
         }
 
@@ -197,7 +200,10 @@ public sealed class LoginWriter : IAsyncDisposable
     {
         var count = batch.Count;
         var outboxBodies = new string?[count];
-        var messageIds = new string[count];
+        var sentAts = new DateTime[count];
+        var messageKeys = new Guid[count];
+        var slots = new short[count];
+        var textIds = new string?[count];
         var userIds = new string[count];
         var deviceTypes = new string[count];
         var maskedIps = new string[count];
@@ -207,8 +213,11 @@ public sealed class LoginWriter : IAsyncDisposable
         var createDates = new DateOnly[count];
         for (var i = 0; i < count; i++)
         {
-            var (messageId, login) = (batch[i].MessageId, batch[i].Login);
-            messageIds[i] = messageId;
+            var (key, login) = (batch[i].Key, batch[i].Login);
+            sentAts[i] = key.FirstSentAt.UtcDateTime;
+            messageKeys[i] = key.Key;
+            slots[i] = key.Slot;
+            textIds[i] = key.TextId;
             userIds[i] = login.UserId;
             deviceTypes[i] = login.DeviceType;
             maskedIps[i] = login.MaskedIp;
@@ -217,11 +226,14 @@ public sealed class LoginWriter : IAsyncDisposable
             appVersions[i] = login.AppVersion;
             createDates[i] = login.CreateDate;
             if (outbox)
-                outboxBodies[i] = JsonSerializer.Serialize(LoginRecordedOf(messageId, login));
+                outboxBodies[i] = JsonSerializer.Serialize(LoginRecordedOf(key.MessageId, login));
         }
 
         var command = new NpgsqlCommand(InsertSql, connection, transaction);
-        command.Parameters.Add(TextArray("message_ids", messageIds));
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]>("sent_ats", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = sentAts });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]>("message_keys", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = messageKeys });
+        command.Parameters.Add(new NpgsqlParameter<short[]>("slots", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { TypedValue = slots });
+        command.Parameters.Add(new NpgsqlParameter<string?[]>("text_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = textIds });
         command.Parameters.Add(TextArray("user_ids", userIds));
         command.Parameters.Add(TextArray("device_types", deviceTypes));
         command.Parameters.Add(TextArray("masked_ips", maskedIps));
@@ -261,7 +273,7 @@ public sealed class LoginWriter : IAsyncDisposable
     static NpgsqlParameter<string?[]> TextArray(string name, string?[] values) =>
         new(name, NpgsqlDbType.Array | NpgsqlDbType.Varchar) { TypedValue = values };
 
-    sealed record PendingLogin(string MessageId, UserLogin Login, IReadOnlyList<RecoveryRecord> Recovery, ActivityContext Trace)
+    sealed record PendingLogin(InboxKey Key, UserLogin Login, IReadOnlyList<RecoveryRecord> Recovery, ActivityContext Trace)
     {
         public TaskCompletionSource<WriteOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

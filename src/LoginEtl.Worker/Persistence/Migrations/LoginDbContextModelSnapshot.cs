@@ -17,24 +17,6 @@ partial class LoginDbContextModelSnapshot : ModelSnapshot
 
         NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-        modelBuilder.Entity("LoginEtl.Worker.Persistence.InboxMessage", b =>
-            {
-                b.Property<string>("MessageId")
-                    .HasMaxLength(128)
-                    .HasColumnType("character varying(128)")
-                    .HasColumnName("message_id");
-
-                b.Property<DateTimeOffset>("StoredAt")
-                    .ValueGeneratedOnAdd()
-                    .HasColumnType("timestamp with time zone")
-                    .HasColumnName("stored_at")
-                    .HasDefaultValueSql("now()");
-
-                b.HasKey("MessageId");
-
-                b.ToTable("loginetl_inbox", (string)null);
-            });
-
         modelBuilder.Entity("LoginEtl.Worker.Persistence.MaskRecoveryRecord", b =>
             {
                 b.Property<string>("MaskedValue")
