@@ -31,7 +31,7 @@ public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter
         }
 
         var masked = masking.Mask(login);
-        var (messageId, sentAt) = Identify(context);
+        var (identity, loggedInAt, sentAt) = Identify(context);
 
         var row = new UserLogin
         {
@@ -41,25 +41,28 @@ public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter
             MaskedDeviceId = masked.MaskedDeviceId,
             Locale = login.Locale,
             AppVersion = login.AppVersion,
-            CreateDate = DateOnly.FromDateTime(sentAt.UtcDateTime),
+            CreateDate = DateOnly.FromDateTime(loggedInAt.UtcDateTime),
         };
 
-        var outcome = await writer.WriteAsync(messageId, row, masked.Recovery);
+        var outcome = await writer.WriteAsync(identity, row, masked.Recovery);
         masking.Committed(masked.Recovery);
         telemetry.RecordLag(DateTimeOffset.UtcNow - sentAt);
         if (outcome == WriteOutcome.AlreadyStored)
-            LogAlreadyStored(logger, messageId);
+            LogAlreadyStored(logger, identity.MessageId);
     }
 
-    // From SQS the inbox key is the SQS message id and the event time its SentTimestamp; on any other
-    // transport (the test harness) MassTransit's own message id and sent time stand in.
-    static (string MessageId, DateTimeOffset SentAt) Identify(ConsumeContext context)
+    // From SQS the message's identity comes with the delivery: the id and send time of its first delivery, which is
+    // also the login's time (a redriven login keeps its date), while the lag is measured from this delivery's own
+    // send. On any other transport (the test harness) MassTransit's message id stands in, keyed with the time its
+    // sequential id was made (the same for every delivery), and the send time is the login's time.
+    static (InboxKey Identity, DateTimeOffset LoggedInAt, DateTimeOffset SentAt) Identify(ConsumeContext context)
     {
         if (context.TryGetPayload<SqsDelivery>(out var delivery))
-            return (delivery.MessageId, delivery.SentAt);
+            return (delivery.Identity, delivery.Identity.FirstSentAt, delivery.SentAt);
 
         var messageId = context.MessageId ?? throw new InvalidOperationException("The message has no message id to deduplicate on");
-        return (messageId.ToString(), context.SentTime ?? DateTime.UtcNow);
+        var sentAt = context.SentTime ?? DateTime.UtcNow;
+        return (new InboxKey(messageId.ToString(), new DateTimeOffset(NewId.FromGuid(messageId).Timestamp, TimeSpan.Zero)), sentAt, sentAt);
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Message {MessageId} was stored before; this delivery adds no row")]

@@ -21,10 +21,6 @@ sealed partial class DeadLetterSender
     const int MaxConcurrentBatches = 4;
     // SendMessageBatch refuses a request whose bodies and attributes add up to more than this.
     const int MaxBatchBytes = 256 * 1024;
-    const string ErrorKindAttribute = "loginetl.error-kind";
-    const string ErrorReasonAttribute = "loginetl.error-reason";
-    const string OriginalMessageIdAttribute = "loginetl.original-message-id";
-    const string SourceQueueAttribute = "loginetl.source-queue";
     const int MaxMessageAttributes = 10;
 
     /// <summary>How long the first message of a batch waits for others to join it.</summary>
@@ -33,6 +29,7 @@ sealed partial class DeadLetterSender
     readonly IAmazonSQS _sqs;
     readonly SqsQueues _queues;
     readonly SqsOptions _options;
+    readonly MessageIdentity _identities;
     readonly LoginEtlTelemetry _telemetry;
     readonly ILogger _logger;
     readonly Channel<DeadLetter> _pending = Channel.CreateBounded<DeadLetter>(
@@ -40,11 +37,13 @@ sealed partial class DeadLetterSender
     readonly SemaphoreSlim _batchSlots = new(MaxConcurrentBatches, MaxConcurrentBatches);
     readonly Task _loop;
 
-    public DeadLetterSender(IAmazonSQS sqs, SqsQueues queues, SqsOptions options, LoginEtlTelemetry telemetry, ILogger logger)
+    public DeadLetterSender(IAmazonSQS sqs, SqsQueues queues, SqsOptions options, MessageIdentity identities, LoginEtlTelemetry telemetry,
+        ILogger logger)
     {
         _sqs = sqs;
         _queues = queues;
         _options = options;
+        _identities = identities;
         _telemetry = telemetry;
         _logger = logger;
         _loop = Task.Run(RunAsync);
@@ -52,7 +51,7 @@ sealed partial class DeadLetterSender
 
     /// <summary>Takes over <paramref name="message"/>: from here on the sender settles it and reports it settled.</summary>
     public ValueTask HandOverAsync(Message message, SqsDelivery delivery, DeadLetterReason reason) =>
-        _pending.Writer.WriteAsync(new DeadLetter(message, delivery, reason, Attributes(message, reason)));
+        _pending.Writer.WriteAsync(new DeadLetter(message, delivery, reason, Attributes(message, delivery, reason)));
 
     /// <summary>Sends and settles everything handed over; no more messages may come.</summary>
     public async Task CompleteAsync()
@@ -172,16 +171,17 @@ sealed partial class DeadLetterSender
         }
     }
 
-    // The reason travels as attributes next to the untouched body, with the producer's own attributes as
-    // far as SQS's limit of ten allows.
-    Dictionary<string, MessageAttributeValue> Attributes(Message message, DeadLetterReason reason)
+    // The reason travels as attributes next to the untouched body, with the message's identity (the id of its first
+    // delivery, which a redrive keeps) and the producer's own attributes as far as SQS's limit of ten allows.
+    Dictionary<string, MessageAttributeValue> Attributes(Message message, SqsDelivery delivery, DeadLetterReason reason)
     {
         var attributes = new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal)
         {
-            [ErrorKindAttribute] = StringAttribute(reason.Kind),
-            [ErrorReasonAttribute] = StringAttribute(reason.Reason),
-            [OriginalMessageIdAttribute] = StringAttribute(message.MessageId),
-            [SourceQueueAttribute] = StringAttribute(_options.QueueName),
+            [DeadLetterAttributes.ErrorKind] = StringAttribute(reason.Kind),
+            [DeadLetterAttributes.ErrorReason] = StringAttribute(reason.Reason),
+            [DeadLetterAttributes.OriginalMessageId] = StringAttribute(delivery.Identity.MessageId),
+            [DeadLetterAttributes.SourceQueue] = StringAttribute(_options.QueueName),
+            [MessageIdentity.Attribute] = _identities.AttributeFor(delivery.Identity, message.Body),
         };
         foreach (var (name, value) in message.MessageAttributes ?? [])
         {

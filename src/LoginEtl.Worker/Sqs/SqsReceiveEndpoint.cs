@@ -28,6 +28,7 @@ public sealed partial class SqsReceiveEndpoint(
     LoginEventDispatcherFactory dispatchers,
     DatabaseAvailability database,
     DrainMonitor drain,
+    MessageIdentity identities,
     LoginEtlTelemetry telemetry,
     IOptions<SqsOptions> options,
     ILogger<SqsReceiveEndpoint> logger) : BackgroundService
@@ -56,7 +57,7 @@ public sealed partial class SqsReceiveEndpoint(
         telemetry.ReportZeroes();
 
         _room = new SemaphoreSlim(_options.ReceivesInFlight);
-        _deadLetters = new DeadLetterSender(sqs, queues, _options, telemetry, logger);
+        _deadLetters = new DeadLetterSender(sqs, queues, _options, identities, telemetry, logger);
         _heartbeat = _options.VisibilityHeartbeat ? new VisibilityHeartbeat(sqs, queues.QueueUrl, queues.VisibilityTimeout, logger) : null;
         try
         {
@@ -267,18 +268,13 @@ public sealed partial class SqsReceiveEndpoint(
         }
     }
 
-    static SqsDelivery ToDelivery(Message message)
+    SqsDelivery ToDelivery(Message message)
     {
-        var attributes = message.Attributes;
-        var sentAt = attributes is not null && attributes.TryGetValue(MessageSystemAttributeName.SentTimestamp, out var sent)
-            && long.TryParse(sent, CultureInfo.InvariantCulture, out var sentMs)
-                ? DateTimeOffset.FromUnixTimeMilliseconds(sentMs)
-                : DateTimeOffset.UtcNow;
-        var receiveCount = attributes is not null && attributes.TryGetValue(MessageSystemAttributeName.ApproximateReceiveCount, out var count)
-            && int.TryParse(count, CultureInfo.InvariantCulture, out var parsed)
-                ? parsed
-                : 1;
-        return new SqsDelivery(message.MessageId, sentAt, receiveCount);
+        var sentAt = SqsDelivery.SentAtOf(message);
+        var identity = identities.Of(message, sentAt, out var forged);
+        if (forged)
+            LogIdentityIgnored(logger, message.MessageId);
+        return new SqsDelivery(message.MessageId, sentAt, identity, SqsDelivery.ReceiveCountOf(message));
     }
 
     // A login event is a JSON object; anything else (a bare literal, an array, plain text) is refused before
@@ -318,6 +314,9 @@ public sealed partial class SqsReceiveEndpoint(
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Received {Received} messages in {Seconds:F1} s ({Rate:F0} messages/s): {Stored} stored, {Duplicates} already stored, {DeadLettered} dead-lettered, {Redelivered} left for redelivery")]
     static partial void LogSummary(ILogger logger, long received, double seconds, double rate, long stored, long duplicates, long deadLettered, long redelivered);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Message {MessageId} carries a loginetl.identity attribute that does not verify; it is taken as a new message")]
+    static partial void LogIdentityIgnored(ILogger logger, string messageId);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Critical, Message = "A poller stopped on an unexpected error")]
     static partial void LogPollerCrashed(ILogger logger, Exception exception);
