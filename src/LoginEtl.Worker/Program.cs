@@ -9,10 +9,11 @@ const string Usage = """
       run              consume the queue until stopped (SIGTERM, Ctrl+C)
       run --drain      consume until the queue holds no visible, in-flight or delayed message, then exit 0
       produce FILE     send one message per line of FILE (- for standard input) to the queue
-      bench [--messages N] [--invalid-percent P] [--json]
+      bench [--messages N] [--invalid-percent P] [--inbox-prefill N] [--json]
                        measure SQS ceiling, ETL, pipeline and latency side by side (queues and schema of its own)
-      redrive [--max N]
-                       move dead-lettered messages back to the queue (all, or at most N)
+      dead-letters     summarise the dead-letter queue without consuming it: counts by error kind and by age
+      redrive [--kind KIND] [--max N]
+                       move dead-lettered messages back to the queue (all, those of one error kind, or at most N)
       keygen           print a new masking key (base64, 32 random bytes)
       keygen --recovery --out DIR
                        write a recovery key pair: DIR/recovery-public.pem, DIR/recovery-private.pem
@@ -33,6 +34,7 @@ try
         ["produce", var path, .. var rest] when !path.StartsWith("--", StringComparison.Ordinal) => await ProduceCommand.RunAsync(path, rest),
         ["bench", .. var rest] => await BenchCommand.RunAsync(rest),
         ["redrive", .. var rest] => await RedriveCommand.RunAsync(rest),
+        ["dead-letters", .. var rest] => await DeadLettersCommand.RunAsync(rest),
         ["keygen"] => KeygenCommand.PrintMaskingKey(),
         ["keygen", "--recovery", "--out", var directory] => KeygenCommand.WriteRecoveryKeyPair(directory),
         ["unmask", "--private-key", var keyFile, var mask, .. var rest] => await UnmaskCommand.WithPrivateKeyAsync(keyFile, mask, rest),

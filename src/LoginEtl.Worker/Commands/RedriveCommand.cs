@@ -1,85 +1,142 @@
+using System.Diagnostics;
 using System.Globalization;
+using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using LoginEtl.Worker.Hosting;
+using LoginEtl.Worker.Sqs;
 
 namespace LoginEtl.Worker.Commands;
 
 /// <summary>
-/// <c>login-etl redrive [--max N]</c>: moves dead-lettered messages back to the main queue, for after a fix.
-/// Each keeps its body and its own attributes; the <c>loginetl.*</c> attributes of its dead-lettering are
-/// dropped (a new failure writes new ones). A message leaves the dead-letter queue only once it is on the
-/// main queue, so an interrupted redrive loses nothing (at worst a message is on both).
+/// <c>login-etl redrive [--kind KIND] [--max N]</c>: moves dead-lettered messages back to the main queue, for after a
+/// fix; with --kind only those of one error kind (<c>max_receive_count</c> for those SQS moved itself), the others
+/// left where they are. Each keeps its body, the producer's attributes and its identity (the id and send time of its
+/// first delivery, signed, so that a message already stored is not stored again); the attributes of its
+/// dead-lettering are dropped. A message leaves the dead-letter queue only once it is on the main queue, so an
+/// interrupted redrive loses nothing, and a message left on both is still stored once.
 /// </summary>
 static class RedriveCommand
 {
-    const string OwnAttributePrefix = "loginetl.";
+    // SQS's limit per message; the identity takes one.
+    const int MaxMessageAttributes = 10;
+    static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
 
     public static async Task<int> RunAsync(string[] args)
     {
         var max = long.MaxValue;
+        string? kind = null;
         var configurationArgs = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--max" && i + 1 < args.Length && long.TryParse(args[i + 1], CultureInfo.InvariantCulture, out max) && max > 0)
                 i++;
+            else if (args[i] == "--kind" && i + 1 < args.Length && args[i + 1].Length > 0 && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                kind = args[++i];
             else if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].Contains('=', StringComparison.Ordinal))
                 configurationArgs.Add(args[i]);
             else
-                throw new StartupException($"redrive: unexpected argument '{args[i]}' (--max N)");
+                throw new StartupException($"redrive: unexpected argument '{args[i]}' (--kind KIND, --max N)");
         }
 
-        using var host = SqsCommandHost.Create([.. configurationArgs]);
+        using var host = SqsCommandHost.Create([.. configurationArgs], withIdentities: true);
         var (options, sqs) = (host.Options, host.Sqs);
         var queueUrl = await host.QueueUrlAsync();
-        var deadLetterUrl = await host.DeadLetterQueueUrlAsync();
+        var deadLetters = new DeadLetterBrowser(sqs, await host.DeadLetterQueueUrlAsync());
 
-        var moved = 0L;
-        while (moved < max)
+        long moved = 0, failed = 0, skipped = 0;
+        var progress = Stopwatch.StartNew();
+        try
         {
-            var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+            await foreach (var batch in deadLetters.ReceiveAllAsync())
             {
-                QueueUrl = deadLetterUrl,
-                MaxNumberOfMessages = (int)Math.Min(10, max - moved),
-                WaitTimeSeconds = 1,
-                VisibilityTimeout = 60,
-                MessageAttributeNames = ["All"],
-            });
-            if (response.Messages is not { Count: > 0 } messages)
-                break;
+                var chosen = batch.Where(m => kind is null || DeadLetterBrowser.KindOf(m) == kind).Take((int)Math.Min(10, max - moved)).ToList();
+                skipped += batch.Count - chosen.Count;
+                if (chosen.Count > 0)
+                {
+                    var (ok, notMoved) = await MoveAsync(sqs, queueUrl, deadLetters, host.Identities, chosen);
+                    (moved, failed) = (moved + ok, failed + notMoved);
+                }
 
-            moved += await MoveAsync(sqs, queueUrl, deadLetterUrl, messages);
+                if (progress.Elapsed >= ProgressInterval)
+                {
+                    await Console.Error.WriteLineAsync($"redrive: {moved} moved, {failed} failed, {skipped} left so far");
+                    progress.Restart();
+                }
+
+                if (moved >= max)
+                    break;
+            }
+        }
+        catch (Exception ex) when (SqsFailures.IsTransient(ex))
+        {
+            throw new StartupException($"redrive stopped after moving {moved} message(s): SQS failed ({ex.Message}); run it again to move the rest");
+        }
+        finally
+        {
+            await ReleaseAsync(deadLetters);
         }
 
-        Console.WriteLine($"Moved {moved} message(s) from {options.DeadLetterQueueName} to {options.QueueName}");
-        return 0;
+        Console.WriteLine($"Moved {moved} message(s) from {options.DeadLetterQueueName} to {options.QueueName}" +
+            (kind is null ? "" : $" (kind {kind}; {skipped} of other kinds left)") +
+            (failed > 0 ? $"; {failed} could not be moved and stay in {options.DeadLetterQueueName}" : ""));
+        return failed > 0 ? 1 : 0;
     }
 
-    static async Task<int> MoveAsync(IAmazonSQS sqs, string queueUrl, string deadLetterUrl, List<Message> messages)
+    static async Task<(int Moved, int Failed)> MoveAsync(IAmazonSQS sqs, string queueUrl, DeadLetterBrowser deadLetters,
+        MessageIdentity identities, List<Message> messages)
     {
         var sent = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
         {
             QueueUrl = queueUrl,
             Entries = messages.Select((m, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.Body)
             {
-                MessageAttributes = (m.MessageAttributes ?? [])
-                    .Where(a => !a.Key.StartsWith(OwnAttributePrefix, StringComparison.Ordinal))
-                    .ToDictionary(a => a.Key, a => a.Value),
+                MessageAttributes = AttributesFor(m, identities),
             }).ToList(),
         });
-        foreach (var failed in sent.Failed ?? [])
-            await Console.Error.WriteLineAsync($"message {messages[int.Parse(failed.Id, CultureInfo.InvariantCulture)].MessageId}: not moved ({failed.Code}: {failed.Message})");
+        foreach (var failure in sent.Failed ?? [])
+            await Console.Error.WriteLineAsync($"message {messages[int.Parse(failure.Id, CultureInfo.InvariantCulture)].MessageId}: not moved ({failure.Code}: {failure.Message})");
 
         var successful = sent.Successful ?? [];
-        if (successful.Count > 0)
-        {
-            await sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
-            {
-                QueueUrl = deadLetterUrl,
-                Entries = successful.Select(s => new DeleteMessageBatchRequestEntry(s.Id, messages[int.Parse(s.Id, CultureInfo.InvariantCulture)].ReceiptHandle)).ToList(),
-            });
-        }
+        if (successful.Count == 0)
+            return (0, messages.Count);
 
-        return successful.Count;
+        var deleted = await sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+        {
+            QueueUrl = deadLetters.QueueUrl,
+            Entries = successful.Select(s => new DeleteMessageBatchRequestEntry(s.Id, messages[int.Parse(s.Id, CultureInfo.InvariantCulture)].ReceiptHandle)).ToList(),
+        });
+        foreach (var entry in deleted.Successful ?? [])
+            deadLetters.Taken(messages[int.Parse(entry.Id, CultureInfo.InvariantCulture)]);
+        foreach (var failure in deleted.Failed ?? [])
+            await Console.Error.WriteLineAsync($"message {messages[int.Parse(failure.Id, CultureInfo.InvariantCulture)].MessageId}: sent, but still in the dead-letter queue ({failure.Code}); it is stored once whichever copy comes first");
+
+        return (successful.Count, messages.Count - successful.Count);
+    }
+
+    // The producer's own attributes and the message's identity: the one it came with, verified, or else (a message
+    // SQS moved itself keeps its id and send time) its own.
+    static Dictionary<string, MessageAttributeValue> AttributesFor(Message message, MessageIdentity identities)
+    {
+        var identity = identities.Of(message, SqsDelivery.SentAtOf(message), out _);
+        var attributes = (message.MessageAttributes ?? [])
+            .Where(a => !a.Key.StartsWith(DeadLetterAttributes.Prefix, StringComparison.Ordinal))
+            .OrderBy(a => a.Key, StringComparer.Ordinal)
+            .Take(MaxMessageAttributes - 1)
+            .ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal);
+        attributes[MessageIdentity.Attribute] = identities.AttributeFor(identity, message.Body);
+        return attributes;
+    }
+
+    static async Task ReleaseAsync(DeadLetterBrowser deadLetters)
+    {
+        try
+        {
+            await deadLetters.ReleaseAsync();
+        }
+        catch (Exception ex) when (SqsFailures.IsTransient(ex))
+        {
+            await Console.Error.WriteLineAsync($"redrive: the dead letters left are visible again within {DeadLetterBrowser.Hold.TotalMinutes:F0} minutes ({ex.Message})");
+        }
     }
 }

@@ -1,10 +1,11 @@
 using Amazon.SQS;
+using LoginEtl.Worker.Masking;
 using LoginEtl.Worker.Sqs;
 using Microsoft.Extensions.Options;
 
 namespace LoginEtl.Worker.Hosting;
 
-/// <summary>The SQS settings and client of a command that works on the queues only (produce, redrive).</summary>
+/// <summary>The SQS settings and client of a command that works on the queues only (produce, redrive, dead-letters).</summary>
 sealed class SqsCommandHost : IDisposable
 {
     readonly IHost _host;
@@ -20,15 +21,29 @@ sealed class SqsCommandHost : IDisposable
 
     public IAmazonSQS Sqs { get; }
 
-    /// <summary>Reads and checks the settings; a bad one is a <see cref="StartupException"/> naming it.</summary>
-    public static SqsCommandHost Create(string[] configurationArgs)
+    /// <summary>The message identities, signed and checked with the masking keys (only with <c>withIdentities</c>).</summary>
+    public MessageIdentity Identities => _host.Services.GetRequiredService<MessageIdentity>();
+
+    /// <summary>
+    /// Reads and checks the settings; a bad one is a <see cref="StartupException"/> naming it. With
+    /// <paramref name="withIdentities"/> the masking keys are required too, to carry message identities.
+    /// </summary>
+    public static SqsCommandHost Create(string[] configurationArgs, bool withIdentities = false)
     {
         var builder = LoginEtlHost.CreateBuilder(configurationArgs);
         builder.AddSqs();
+        if (withIdentities)
+        {
+            builder.AddMasking();
+            builder.Services.AddSingleton<MessageIdentity>();
+        }
+
         var host = builder.Build();
         try
         {
             StartupChecks.ValidateOptions<SqsOptions>(host.Services);
+            if (withIdentities)
+                StartupChecks.ValidateOptions<MaskingOptions>(host.Services);
             return new SqsCommandHost(host);
         }
         catch

@@ -28,13 +28,16 @@ sealed class TestQueues : IAsyncDisposable
         new BasicAWSCredentials("test", "test"),
         new AmazonSQSConfig { ServiceURL = TestServices.SqsServiceUrl, AuthenticationRegion = "us-east-1" });
 
-    public static async Task<TestQueues> CreateAsync(int maxReceiveCount = 5, int visibilityTimeoutSeconds = 30)
+    public static async Task<TestQueues> CreateAsync(int maxReceiveCount = 5, int visibilityTimeoutSeconds = 30, int? retentionSeconds = null)
     {
         var sqs = CreateClient();
         var name = $"logins-{Guid.NewGuid():N}";
         var deadLetterName = name + "-dlq";
 
-        var deadLetterUrl = (await sqs.CreateQueueAsync(deadLetterName)).QueueUrl;
+        var retention = retentionSeconds is { } seconds
+            ? new Dictionary<string, string> { ["MessageRetentionPeriod"] = seconds.ToString(CultureInfo.InvariantCulture) }
+            : [];
+        var deadLetterUrl = (await sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = deadLetterName, Attributes = new(retention) })).QueueUrl;
         var deadLetterArn = (await sqs.GetQueueAttributesAsync(deadLetterUrl, ["QueueArn"])).QueueARN;
         var redrive = JsonSerializer.Serialize(new Dictionary<string, string>
         {
@@ -44,7 +47,7 @@ sealed class TestQueues : IAsyncDisposable
         var url = (await sqs.CreateQueueAsync(new CreateQueueRequest
         {
             QueueName = name,
-            Attributes = new Dictionary<string, string>
+            Attributes = new Dictionary<string, string>(retention)
             {
                 ["RedrivePolicy"] = redrive,
                 ["VisibilityTimeout"] = visibilityTimeoutSeconds.ToString(CultureInfo.InvariantCulture),

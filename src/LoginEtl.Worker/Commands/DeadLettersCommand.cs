@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Amazon.SQS.Model;
+using LoginEtl.Worker.Hosting;
+using LoginEtl.Worker.Sqs;
+
+namespace LoginEtl.Worker.Commands;
+
+/// <summary>
+/// <c>login-etl dead-letters</c>: what the dead-letter queue holds, without consuming it: counts by error kind (with
+/// the oldest of each and a few message ids, the ids the service logged them under) and by age, and how many expire
+/// within a day. Never a body. Each message is received once and made visible again at the end, which adds one to
+/// its receive count.
+/// </summary>
+static class DeadLettersCommand
+{
+    const int IdsPerKind = 3;
+    static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+    static readonly (string Label, TimeSpan Under)[] Ages =
+    [
+        ("under 1 hour", TimeSpan.FromHours(1)),
+        ("1 hour to 1 day", TimeSpan.FromDays(1)),
+        ("1 to 7 days", TimeSpan.FromDays(7)),
+        ("7 days or more", TimeSpan.MaxValue),
+    ];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.FirstOrDefault(a => !(a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))) is { } unexpected)
+            throw new StartupException($"dead-letters: unexpected argument '{unexpected}'");
+
+        using var host = SqsCommandHost.Create(args);
+        var deadLetterUrl = await host.DeadLetterQueueUrlAsync();
+        var retention = await RetentionAsync(host, deadLetterUrl);
+        var browser = new DeadLetterBrowser(host.Sqs, deadLetterUrl);
+        var seen = new List<Message>();
+        var progress = Stopwatch.StartNew();
+        try
+        {
+            await foreach (var batch in browser.ReceiveAllAsync())
+            {
+                seen.AddRange(batch);
+                if (progress.Elapsed >= ProgressInterval)
+                {
+                    await Console.Error.WriteLineAsync($"dead-letters: {seen.Count} read so far");
+                    progress.Restart();
+                }
+            }
+        }
+        catch (Exception ex) when (SqsFailures.IsTransient(ex))
+        {
+            throw new StartupException($"dead-letters: SQS failed after reading {seen.Count} message(s): {ex.Message}");
+        }
+        finally
+        {
+            await browser.ReleaseAsync();
+        }
+
+        Print(host.Options.DeadLetterQueueName, retention, seen, DateTimeOffset.UtcNow);
+        return 0;
+    }
+
+    static async Task<TimeSpan> RetentionAsync(SqsCommandHost host, string url)
+    {
+        var attributes = await host.Sqs.GetQueueAttributesAsync(url, ["MessageRetentionPeriod"]);
+        return TimeSpan.FromSeconds(attributes.MessageRetentionPeriod is > 0 ? attributes.MessageRetentionPeriod : 4 * 86_400);
+    }
+
+    // A dead letter is deleted by SQS at its SentTimestamp plus the queue's retention: for one SQS moved itself that is
+    // its first send, for one the service sent, the moment it was dead-lettered.
+    static void Print(string queue, TimeSpan retention, List<Message> messages, DateTimeOffset now)
+    {
+        var ages = messages.Select(m => (Message: m, Age: now - SqsDelivery.SentAtOf(m))).ToList();
+        var expiringSoon = ages.Count(a => retention - a.Age < TimeSpan.FromDays(1));
+        Console.WriteLine($"{queue}: {messages.Count} dead letter(s), kept {retention.TotalDays:0.#} days from their send" +
+            (messages.Count > 0 ? $"; {expiringSoon} expire within a day" : ""));
+        if (messages.Count == 0)
+            return;
+
+        Console.WriteLine();
+        Console.WriteLine($"{"error kind",-24}{"count",8}  {"oldest",-10}message ids (first delivery)");
+        foreach (var kind in ages.GroupBy(a => DeadLetterBrowser.KindOf(a.Message)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var ids = kind.OrderByDescending(a => a.Age).Take(IdsPerKind).Select(a => DeadLetterBrowser.OriginalIdOf(a.Message));
+            Console.WriteLine($"{kind.Key,-24}{kind.Count(),8}  {Format(kind.Max(a => a.Age)),-10}{string.Join(", ", ids)}{(kind.Count() > IdsPerKind ? ", ..." : "")}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"age",-24}{"count",8}");
+        var from = TimeSpan.MinValue;
+        foreach (var (label, under) in Ages)
+        {
+            Console.WriteLine($"{label,-24}{ages.Count(a => a.Age >= from && a.Age < under),8}");
+            from = under;
+        }
+    }
+
+    static string Format(TimeSpan age) =>
+        age.TotalDays >= 1 ? $"{age.TotalDays:0.#} d" : age.TotalHours >= 1 ? $"{age.TotalHours:0.#} h" : $"{Math.Max(0, age.TotalMinutes):0} min";
+}

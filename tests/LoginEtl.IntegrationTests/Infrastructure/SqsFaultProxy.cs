@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace LoginEtl.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// An HTTP proxy on 127.0.0.1 in front of the SQS emulator that answers the actions it is told to fail with an
+/// internal error, and forwards everything else: an SQS that took a send and then refused the delete, as a
+/// network cut between the two would leave it.
+/// </summary>
+sealed class SqsFaultProxy : IAsyncDisposable
+{
+    readonly HttpListener _listener = new();
+    readonly HttpClient _upstream = new() { BaseAddress = new Uri(TestServices.SqsServiceUrl) };
+    readonly HashSet<string> _failed;
+    readonly Task _serving;
+
+    public SqsFaultProxy(params string[] failedActions)
+    {
+        _failed = failedActions.Select(a => "AmazonSQS." + a).ToHashSet(StringComparer.Ordinal);
+        Url = $"http://127.0.0.1:{FreePort()}/";
+        _listener.Prefixes.Add(Url);
+        _listener.Start();
+        _serving = ServeAsync();
+    }
+
+    public string Url { get; }
+
+    /// <summary>How many requests were failed on purpose.</summary>
+    public int Failed => Volatile.Read(ref _failedCount);
+
+    int _failedCount;
+
+    static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = HandleAsync(context);
+        }
+    }
+
+    async Task HandleAsync(HttpListenerContext context)
+    {
+        using var response = context.Response;
+        var target = context.Request.Headers["X-Amz-Target"] ?? "";
+        if (_failed.Contains(target))
+        {
+            Interlocked.Increment(ref _failedCount);
+            response.StatusCode = 500;
+            response.ContentType = "application/x-amz-json-1.0";
+            await response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes("""{"__type":"com.amazonaws.sqs#InternalError","message":"refused by the test"}"""));
+            return;
+        }
+
+        using var body = new MemoryStream();
+        await context.Request.InputStream.CopyToAsync(body);
+        using var forward = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), context.Request.RawUrl)
+        {
+            Content = new ByteArrayContent(body.ToArray()),
+        };
+        forward.Content.Headers.TryAddWithoutValidation("Content-Type", context.Request.ContentType);
+        forward.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        using var answer = await _upstream.SendAsync(forward);
+        response.StatusCode = (int)answer.StatusCode;
+        response.ContentType = answer.Content.Headers.ContentType?.ToString();
+        await response.OutputStream.WriteAsync(await answer.Content.ReadAsByteArrayAsync());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        await _serving;
+        _upstream.Dispose();
+    }
+}
