@@ -37,6 +37,7 @@ static class RunCommand
             StartupChecks.ValidateOptions<RetryOptions>(services);
             StartupChecks.ValidateOptions<WriterOptions>(services);
             StartupChecks.ValidateOptions<HealthOptions>(services);
+            StartupChecks.ValidateOptions<InboxOptions>(services);
             using (var startup = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
             {
                 await StartupChecks.EnsureDatabaseReadyAsync(services, startup.Token);

@@ -1,9 +1,11 @@
 using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Masking;
 using LoginEtl.Worker.Outbox;
+using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
 using LoginEtl.Worker.Telemetry;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace LoginEtl.Worker.Hosting;
@@ -16,6 +18,13 @@ public static class LoginEtlRegistration
         builder.AddLoginEtlPipeline();
         builder.AddLoginEtlTelemetry();
         builder.AddSqs();
+        builder.Services.AddSingleton<MessageIdentity>();
+        builder.Services.AddSingleton<IRedeliveryHorizon>(sp => sp.GetRequiredService<SqsQueues>());
+        builder.Services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        // Before the endpoint: the window's slots are prepared before the first message is taken.
+        builder.Services.AddSingleton<InboxWindow>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InboxWindow>());
         builder.Services.AddSingleton<DrainMonitor>();
         builder.Services.AddSingleton<SqsReceiveEndpoint>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SqsReceiveEndpoint>());
