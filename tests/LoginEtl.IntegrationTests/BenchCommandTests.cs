@@ -1,5 +1,7 @@
 using System.Text.Json;
 using LoginEtl.IntegrationTests.Infrastructure;
+using LoginEtl.Worker;
+using LoginEtl.Worker.Bench;
 using Npgsql;
 
 namespace LoginEtl.IntegrationTests;
@@ -12,10 +14,15 @@ public class BenchCommandTests
     public async Task Bench_reports_every_figure_as_json_and_leaves_nothing_behind()
     {
         await using var database = await TestDatabase.CreateAsync();
+        // The configured database's own tables: the benchmark works in a schema of its own and leaves them alone.
+        await database.ExecuteAsync("""
+            INSERT INTO user_logins VALUES ('production', 'ios', 'x', 'y', NULL, 1, '2020-01-01');
+            INSERT INTO loginetl_inbox (sent_at, message_key, slot) VALUES (now(), gen_random_uuid(), 0);
+            """);
         using var sqs = TestQueues.CreateClient();
         var queuesBefore = (await sqs.ListQueuesAsync("loginetl-bench-")).QueueUrls ?? [];
 
-        var bench = await Cli.RunAsync(["bench", "--messages", "3000", "--invalid-percent", "5", "--json",
+        var bench = await Cli.RunAsync(["bench", "--messages", "3000", "--invalid-percent", "5", "--inbox-prefill", "20000", "--json",
             $"--ConnectionStrings:LoginDb={database.ConnectionString}", $"--Masking:Key={Etl.NewKey()}"]);
 
         Assert.True(bench.ExitCode == 0, bench.Error);
@@ -27,8 +34,29 @@ public class BenchCommandTests
         foreach (var figure in new[] { "ceiling_msgs_per_s", "etl_msgs_per_s", "ratio", "pipeline_msgs_per_s", "peak_rss_mb", "latency_p50_ms", "latency_p99_ms" })
             Assert.True(root.GetProperty(figure).GetDouble() > 0, figure);
         Assert.True(root.GetProperty("latency_p99_ms").GetDouble() >= root.GetProperty("latency_p50_ms").GetDouble());
+        // About 60 to 150 bytes an entry, whatever the machine.
+        Assert.InRange(root.GetProperty("inbox_mb_per_million_msgs").GetDouble(), 40, 250);
+        var prefilled = root.GetProperty("inbox_prefilled");
+        Assert.Equal(20_000, prefilled.GetProperty("entries").GetInt64());
+        Assert.InRange(prefilled.GetProperty("mb_per_million_entries").GetDouble(), 40, 250);
+        foreach (var figure in new[] { "etl_msgs_per_s", "empty_before_msgs_per_s", "empty_after_msgs_per_s", "ratio" })
+            Assert.True(prefilled.GetProperty(figure).GetDouble() > 0, figure);
+        Assert.Equal("production", Assert.Single(await database.LoginsAsync()).UserId);
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM loginetl_inbox"));
 
         Assert.Equal(queuesBefore, (await sqs.ListQueuesAsync("loginetl-bench-")).QueueUrls ?? []);
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'loginetl_bench_%'"));
+    }
+
+    [Fact]
+    public async Task Bench_stops_before_writing_when_its_schema_is_not_the_current_one()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        // As behind a pooler that drops search_path: the connections work in another schema than the benchmark's.
+        var bench = new BenchDatabase(database.ConnectionString, "loginetl_bench_absent");
+
+        var refused = await Assert.ThrowsAsync<StartupException>(bench.EnsureIsolatedAsync);
+
+        Assert.Contains("not in its own 'loginetl_bench_absent'", refused.Message, StringComparison.Ordinal);
     }
 }

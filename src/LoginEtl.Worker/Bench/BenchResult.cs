@@ -19,8 +19,14 @@ public sealed record BenchResult(
     [property: JsonPropertyName("etl_cpu_us_per_msg")] double EtlCpuMicroseconds,
     [property: JsonPropertyName("pipeline_cpu_us_per_msg")] double PipelineCpuMicroseconds,
     [property: JsonPropertyName("ceiling_before_msgs_per_s")] double CeilingBeforeMessagesPerSecond,
-    [property: JsonPropertyName("ceiling_after_msgs_per_s")] double CeilingAfterMessagesPerSecond)
+    [property: JsonPropertyName("ceiling_after_msgs_per_s")] double CeilingAfterMessagesPerSecond,
+    [property: JsonPropertyName("inbox_mb_per_million_msgs")] double InboxMegabytesPerMillion)
 {
+    /// <summary>The etl with a prefilled inbox (<c>--inbox-prefill N</c>); null without it.</summary>
+    [JsonPropertyName("inbox_prefilled")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PrefilledInboxResult? Prefilled { get; init; }
+
     public string ToTable() => $"""
         messages                 {Messages} ({Invalid} invalid), {Pollers} pollers
         ceiling (receive+delete) {CeilingMessagesPerSecond,10:F0} messages/s  {CeilingCpuMicroseconds,6:F0} us CPU/message in this process
@@ -30,5 +36,21 @@ public sealed record BenchResult(
         pipeline (no SQS)        {PipelineMessagesPerSecond,10:F0} messages/s  {PipelineCpuMicroseconds,6:F0} us CPU/message
         peak RSS                 {PeakRssMegabytes,10:F0} MB
         latency at {LatencyLoadMessagesPerSecond:F0} messages/s: p50 {LatencyP50Milliseconds:F0} ms, p99 {LatencyP99Milliseconds:F0} ms (SentTimestamp to commit)
+        inbox on disk            {InboxMegabytesPerMillion,10:F1} MB per million messages
+        """ + (Prefilled is { } p ? "\n" + p.ToTable() : "");
+}
+
+/// <summary>The etl against an inbox already holding <see cref="Entries"/> entries, next to the etl on an empty one.</summary>
+public sealed record PrefilledInboxResult(
+    [property: JsonPropertyName("entries")] long Entries,
+    [property: JsonPropertyName("mb_per_million_entries")] double MegabytesPerMillion,
+    [property: JsonPropertyName("etl_msgs_per_s")] double EtlMessagesPerSecond,
+    [property: JsonPropertyName("empty_before_msgs_per_s")] double EmptyBeforeMessagesPerSecond,
+    [property: JsonPropertyName("empty_after_msgs_per_s")] double EmptyAfterMessagesPerSecond,
+    [property: JsonPropertyName("ratio")] double Ratio)
+{
+    public string ToTable() => $"""
+        etl, inbox prefilled     {EtlMessagesPerSecond,10:F0} messages/s with {Entries} entries ({MegabytesPerMillion:F1} MB per million)
+          empty before / after   {EmptyBeforeMessagesPerSecond,10:F0} / {EmptyAfterMessagesPerSecond:F0} messages/s; prefilled / mean of empty {Ratio:F3}
         """;
 }

@@ -23,7 +23,7 @@ namespace LoginEtl.Worker.Bench;
 /// (dispatcher, masking, durable commits), and the latency from SentTimestamp to commit at half the ETL rate.
 /// Everything runs on queues and in a database schema of its own, removed at the end.
 /// </summary>
-sealed class BenchRunner(string[] configurationArgs, int messageCount, double invalidPercent, TextWriter progress)
+sealed class BenchRunner(string[] configurationArgs, int messageCount, double invalidPercent, long inboxPrefill, TextWriter progress)
 {
     static readonly TimeSpan LatencyLoadDuration = TimeSpan.FromSeconds(15);
     const int WarmUpMessages = 50_000;
@@ -34,7 +34,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
     IAmazonSQS _sqs = null!;
     string _queueUrl = "";
     string _deadLetterUrl = "";
-    string _connectionString = "";
+    BenchDatabase _database = null!;
 
     string QueueName => $"loginetl-bench-{_runId}";
 
@@ -57,8 +57,10 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
             Report($"sending {messageCount} messages again");
             await SendAsync(_queueUrl, Traffic().Select(m => m.Body));
             Report("etl: login-etl run --drain");
+            var inboxBefore = await _database.InboxBytesAsync();
             var etl = await MeasureAsync(() => MeasureEtlAsync(valid, invalid));
-            Report($"etl: {etl.Rate:F0} messages/s, {etl.CpuMicroseconds:F0} us of CPU each; sending {messageCount} messages again");
+            var inboxMegabytesPerMillion = (await _database.InboxBytesAsync() - inboxBefore) / (double)valid;
+            Report($"etl: {etl.Rate:F0} messages/s, {etl.CpuMicroseconds:F0} us of CPU each; inbox {inboxMegabytesPerMillion:F0} MB per million messages; sending {messageCount} messages again");
             await SendAsync(_queueUrl, Traffic().Select(m => m.Body));
             var after = await MeasureCeilingAsync("after the etl");
             // The mean of the two measurements around the etl: a machine that speeds up or slows down during the
@@ -69,11 +71,15 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
             var load = Math.Max(1, etl.Rate / 2);
             Report($"pipeline: {pipeline.Rate:F0} messages/s, {pipeline.CpuMicroseconds:F0} us of CPU each; latency under a steady {load:F0} messages/s");
             var (p50, p99) = await MeasureLatencyAsync(load);
+            var prefilled = inboxPrefill > 0 ? await MeasurePrefilledInboxAsync(valid, invalid) : null;
 
             return new BenchResult(messageCount, invalid, _sqsOptions.Pollers, Math.Round(ceiling.Rate), Math.Round(etl.Rate),
                 Math.Round(etl.Rate / ceiling.Rate, 3), Math.Round(pipeline.Rate), Math.Round(PeakRssMegabytes(), 1), Math.Round(load),
                 Math.Round(p50, 1), Math.Round(p99, 1), Math.Round(ceiling.CpuMicroseconds, 1), Math.Round(etl.CpuMicroseconds, 1),
-                Math.Round(pipeline.CpuMicroseconds, 1), Math.Round(before.Rate), Math.Round(after.Rate));
+                Math.Round(pipeline.CpuMicroseconds, 1), Math.Round(before.Rate), Math.Round(after.Rate), Math.Round(inboxMegabytesPerMillion, 1))
+            {
+                Prefilled = prefilled,
+            };
         }
         finally
         {
@@ -104,11 +110,8 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         StartupChecks.ValidateOptions<SqsOptions>(host.Services);
         _sqsOptions = host.Services.GetRequiredService<IOptions<SqsOptions>>().Value;
         _sqs = SqsClientFactory.Create(_sqsOptions);
-        _connectionString = new NpgsqlConnectionStringBuilder(
-            host.Services.GetRequiredService<IConfiguration>().GetConnectionString(LoginDatabaseRegistration.ConnectionStringName))
-        {
-            SearchPath = Schema,
-        }.ConnectionString;
+        _database = new BenchDatabase(
+            host.Services.GetRequiredService<IConfiguration>().GetConnectionString(LoginDatabaseRegistration.ConnectionStringName)!, Schema);
 
         try
         {
@@ -121,9 +124,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
 
         try
         {
-            await ExecuteAsync($"CREATE SCHEMA {Schema}");
-            await using var db = new LoginDbContext(new DbContextOptionsBuilder<LoginDbContext>().UseNpgsql(_connectionString).Options);
-            await db.Database.MigrateAsync();
+            await _database.CreateAsync();
         }
         catch (NpgsqlException ex)
         {
@@ -156,8 +157,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
     async Task TearDownAsync()
     {
         await DeleteQueuesAsync(_queueUrl, _deadLetterUrl);
-        NpgsqlConnection.ClearAllPools();
-        await ExecuteAsync($"DROP SCHEMA IF EXISTS {Schema} CASCADE");
+        await _database.DropAsync();
         _sqs.Dispose();
     }
 
@@ -165,7 +165,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
 
     Dictionary<string, string?> Overrides(string queueName) => new()
     {
-        ["ConnectionStrings:LoginDb"] = _connectionString,
+        ["ConnectionStrings:LoginDb"] = _database.ConnectionString,
         ["Sqs:QueueName"] = queueName,
         ["Sqs:DeadLetterQueueName"] = queueName + "-dlq",
         ["Health:Port"] = "0",
@@ -226,17 +226,58 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
 
     async Task<double> MeasureEtlAsync(int valid, int invalid)
     {
+        await _database.EnsureIsolatedAsync();
+        var deadLetteredBefore = await DeadLetterCountAsync();
         using var host = await RunCommand.CreateHostAsync(drain: true, configurationArgs, Overrides());
         var telemetry = host.Services.GetRequiredService<LoginEtlTelemetry>();
         await host.RunAsync();
 
-        var stored = await CountRowsAsync();
-        var deadLettered = (await _sqs.GetQueueAttributesAsync(_deadLetterUrl, ["ApproximateNumberOfMessages"])).ApproximateNumberOfMessages;
+        var stored = await _database.CountLoginsAsync();
+        var deadLettered = await DeadLetterCountAsync() - deadLetteredBefore;
         if (stored != valid || deadLettered != invalid)
             throw new StartupException($"the ETL stored {stored} rows and dead-lettered {deadLettered} messages; expected {valid} and {invalid}");
 
         var summary = telemetry.Summary();
         return summary.Received / summary.Busy.TotalSeconds;
+    }
+
+    async Task<long> DeadLetterCountAsync() =>
+        (await _sqs.GetQueueAttributesAsync(_deadLetterUrl, ["ApproximateNumberOfMessages"])).ApproximateNumberOfMessages;
+
+    // The etl again with the inbox holding --inbox-prefill entries spread over a full window, between two etl runs on
+    // an empty inbox: the machine's speed drifts from one minute to the next, and the mean of the two is the reference.
+    async Task<PrefilledInboxResult> MeasurePrefilledInboxAsync(int valid, int invalid)
+    {
+        TimeSpan window;
+        using (var host = await RunCommand.CreateHostAsync(drain: true, configurationArgs, Overrides()))
+            window = host.Services.GetRequiredService<InboxWindow>().Window;
+
+        var emptyBefore = await MeasureEtlOnAsync("an empty inbox", valid, invalid);
+        await _database.EmptyAsync();
+        Report($"inbox: writing {inboxPrefill} entries first sent over the last {window.TotalDays:F1} days (the window)");
+        var started = Stopwatch.GetTimestamp();
+        await _database.PrefillInboxAsync(inboxPrefill, window, written =>
+            Report($"inbox: {written} of {inboxPrefill} entries written ({Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s)"));
+        var megabytesPerMillion = await _database.InboxBytesAsync() / (double)inboxPrefill;
+        Report($"inbox: {megabytesPerMillion:F1} MB per million entries");
+        var prefilled = await MeasureEtlOnAsync($"{inboxPrefill} entries", valid, invalid, keepInbox: true);
+        var emptyAfter = await MeasureEtlOnAsync("an empty inbox again", valid, invalid);
+        var reference = (emptyBefore + emptyAfter) / 2;
+        return new PrefilledInboxResult(inboxPrefill, Math.Round(megabytesPerMillion, 1), Math.Round(prefilled), Math.Round(emptyBefore),
+            Math.Round(emptyAfter), Math.Round(prefilled / reference, 3));
+    }
+
+    async Task<double> MeasureEtlOnAsync(string inbox, int valid, int invalid, bool keepInbox = false)
+    {
+        if (keepInbox)
+            await _database.DeleteLoginsAsync();
+        else
+            await _database.EmptyAsync();
+        Report($"etl on {inbox}: sending {messageCount} messages");
+        await SendAsync(_queueUrl, Traffic().Select(m => m.Body));
+        var rate = await MeasureEtlAsync(valid, invalid);
+        Report($"etl on {inbox}: {rate:F0} messages/s");
+        return rate;
     }
 
     // The ceiling's SQS calls are compiled by the time it is measured (filling the queue made them); the
@@ -250,6 +291,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         try
         {
             await SendAsync(queueUrl, Traffic().Take(count).Select(m => m.Body));
+            await _database.EnsureIsolatedAsync();
             using var host = await RunCommand.CreateHostAsync(drain: true, configurationArgs, Overrides(WarmUpQueueName));
             await host.RunAsync();
         }
@@ -258,11 +300,12 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
             await DeleteQueuesAsync(queueUrl, deadLetterUrl);
         }
 
-        await ExecuteAsync($"TRUNCATE {LoginDbContext.UserLoginsTable}, {LoginDbContext.InboxTable}, {LoginDbContext.MaskRecoveryTable}, {LoginDbContext.OutboxTable}");
+        await _database.EmptyAsync();
     }
 
     async Task<double> MeasurePipelineAsync(long expectedRows)
     {
+        await _database.EnsureIsolatedAsync();
         var builder = LoginEtlHost.CreateBuilder(configurationArgs);
         builder.Configuration.AddInMemoryCollection(Overrides());
         builder.AddLoginEtlPipeline();
@@ -279,8 +322,8 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
             {
                 try
                 {
-                    await dispatcher.Dispatch(body, headers, CancellationToken.None,
-                        new SqsDelivery(Guid.NewGuid().ToString(), DateTimeOffset.UtcNow, 1));
+                    var (id, now) = (Guid.NewGuid().ToString(), DateTimeOffset.UtcNow);
+                    await dispatcher.Dispatch(body, headers, CancellationToken.None, new SqsDelivery(id, now, new InboxKey(id, now), 1));
                 }
                 catch (Exception ex) when (DeadLetterReason.TryClassify(ex, out _))
                 {
@@ -292,7 +335,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         var elapsed = Stopwatch.GetElapsedTime(started);
         await host.StopAsync();
 
-        var stored = await CountRowsAsync();
+        var stored = await _database.CountLoginsAsync();
         if (stored != expectedRows)
             throw new StartupException($"the pipeline left {stored} rows; expected {expectedRows}");
         return messageCount / elapsed.TotalSeconds;
@@ -323,6 +366,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         });
         listener.Start();
 
+        await _database.EnsureIsolatedAsync();
         using var host = await RunCommand.CreateHostAsync(drain: false, configurationArgs, Overrides());
         await host.StartAsync();
 
@@ -368,19 +412,4 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
     }
 
-    async Task<long> CountRowsAsync()
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM user_logins", connection);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 }
