@@ -232,4 +232,22 @@ public class RedriveTests
         var left = await queues.DrainDeadLettersAsync();
         Assert.Equal(missingIds.Concat(versionIds).Order(), left.Select(m => m.MessageAttributes["loginetl.original-message-id"].StringValue).Order());
     }
+
+    [Fact]
+    public async Task Redrive_with_a_key_that_did_not_sign_the_identities_says_so_and_moves_the_messages_as_new()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var ids = await queues.SendAsync(["""{"foo": 1}""", """{"bar": 2}"""]);
+        await RunAsync(["run", "--drain", .. Etl.Settings(database, queues, Etl.NewKey())]);
+
+        var redrive = await RunAsync(["redrive", .. Etl.Settings(database, queues, Etl.NewKey())]);
+
+        Assert.Contains("Moved 2 message(s)", redrive.Output, StringComparison.Ordinal);
+        Assert.Contains("redrive: 2 message(s) carried an identity that does not verify under the configured keys", redrive.Error, StringComparison.Ordinal);
+        var moved = new List<Message>();
+        while (moved.Count < 2)
+            moved.AddRange((await queues.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest(queues.Url) { MaxNumberOfMessages = 10, MessageAttributeNames = ["All"], WaitTimeSeconds = 1 })).Messages ?? []);
+        Assert.DoesNotContain(moved, m => ids.Contains(m.MessageAttributes[MessageIdentity.Attribute].StringValue.Split(':', 5)[4]));
+    }
 }

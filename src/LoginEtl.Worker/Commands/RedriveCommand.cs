@@ -44,7 +44,7 @@ static class RedriveCommand
         var queueUrl = await host.QueueUrlAsync();
         var deadLetters = new DeadLetterBrowser(sqs, await host.DeadLetterQueueUrlAsync());
 
-        long moved = 0, failed = 0, skipped = 0;
+        long moved = 0, failed = 0, skipped = 0, unverified = 0;
         var progress = Stopwatch.StartNew();
         try
         {
@@ -54,8 +54,8 @@ static class RedriveCommand
                 skipped += batch.Count - chosen.Count;
                 if (chosen.Count > 0)
                 {
-                    var (ok, notMoved) = await MoveAsync(sqs, queueUrl, deadLetters, host.Identities, chosen);
-                    (moved, failed) = (moved + ok, failed + notMoved);
+                    var (ok, notMoved, notVerified) = await MoveAsync(sqs, queueUrl, deadLetters, host.Identities, chosen);
+                    (moved, failed, unverified) = (moved + ok, failed + notMoved, unverified + notVerified);
                 }
 
                 if (progress.Elapsed >= ProgressInterval)
@@ -80,18 +80,22 @@ static class RedriveCommand
         Console.WriteLine($"Moved {moved} message(s) from {options.DeadLetterQueueName} to {options.QueueName}" +
             (kind is null ? "" : $" (kind {kind}; {skipped} of other kinds left)") +
             (failed > 0 ? $"; {failed} could not be moved and stay in {options.DeadLetterQueueName}" : ""));
+        if (unverified > 0)
+            await Console.Error.WriteLineAsync($"redrive: {unverified} message(s) carried an identity that does not verify under the configured keys " +
+                "(a retired key no longer in Masking__RetiredKeys?): they were moved as new messages");
         return failed > 0 ? 1 : 0;
     }
 
-    static async Task<(int Moved, int Failed)> MoveAsync(IAmazonSQS sqs, string queueUrl, DeadLetterBrowser deadLetters,
+    static async Task<(int Moved, int Failed, int Unverified)> MoveAsync(IAmazonSQS sqs, string queueUrl, DeadLetterBrowser deadLetters,
         MessageIdentity identities, List<Message> messages)
     {
+        var unverified = 0;
         var sent = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
         {
             QueueUrl = queueUrl,
             Entries = messages.Select((m, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.Body)
             {
-                MessageAttributes = AttributesFor(m, identities),
+                MessageAttributes = AttributesFor(m, identities, ref unverified),
             }).ToList(),
         });
         foreach (var failure in sent.Failed ?? [])
@@ -99,7 +103,7 @@ static class RedriveCommand
 
         var successful = sent.Successful ?? [];
         if (successful.Count == 0)
-            return (0, messages.Count);
+            return (0, messages.Count, unverified);
 
         var deleted = await sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
         {
@@ -111,14 +115,16 @@ static class RedriveCommand
         foreach (var failure in deleted.Failed ?? [])
             await Console.Error.WriteLineAsync($"message {messages[int.Parse(failure.Id, CultureInfo.InvariantCulture)].MessageId}: sent, but still in the dead-letter queue ({failure.Code}); it is stored once whichever copy comes first");
 
-        return (successful.Count, messages.Count - successful.Count);
+        return (successful.Count, messages.Count - successful.Count, unverified);
     }
 
     // The producer's own attributes and the message's identity: the one it came with, verified, or else (a message
     // SQS moved itself keeps its id and send time) its own.
-    static Dictionary<string, MessageAttributeValue> AttributesFor(Message message, MessageIdentity identities)
+    static Dictionary<string, MessageAttributeValue> AttributesFor(Message message, MessageIdentity identities, ref int unverified)
     {
-        var identity = identities.Of(message, SqsDelivery.SentAtOf(message), out _);
+        var identity = identities.Of(message, SqsDelivery.SentAtOf(message), out var forged);
+        if (forged)
+            unverified++;
         var attributes = (message.MessageAttributes ?? [])
             .Where(a => !a.Key.StartsWith(DeadLetterAttributes.Prefix, StringComparison.Ordinal))
             .OrderBy(a => a.Key, StringComparer.Ordinal)
