@@ -23,7 +23,7 @@ public class HostileInputTests
                 0 => (Login(id)[..random.Next(1, 60)], false),
                 1 => (new string('[', 200 + random.Next(800)) + new string(']', 10), false),
                 2 => ($$"""{"a": {{new string('[', 100)}}1{{new string(']', 100)}}}""", false),
-                3 => (Login(id, ip: $"\"{new string('9', 200 * 1024)}\""), true),
+                3 => (Login(id, ip: $"\"{new string('9', 200 * 1024)}\""), false),
                 4 => (Login(id, ip: "\"\\udc00\""), false),
                 5 => (Login(id, locale: "\"\\ud83d\""), false),
                 6 => (Login("123"), false),
@@ -61,11 +61,14 @@ public class HostileInputTests
         Assert.Equal(0, await Etl.DrainAsync(database, queues, Etl.NewKey()));
 
         var rows = await database.LoginsAsync();
-        var deadLettered = (await queues.DrainDeadLettersAsync()).Select(m =>
-            m.MessageAttributes.TryGetValue("loginetl.original-message-id", out var id) ? id.StringValue : m.MessageId).ToHashSet();
+        var deadLetters = (await queues.DrainDeadLettersAsync())
+            .GroupBy(m => m.MessageAttributes.TryGetValue("loginetl.original-message-id", out var id) ? id.StringValue : m.MessageId)
+            .ToDictionary(g => g.Key, g => g.First());
         Assert.Equal(messages.Count(m => m.Valid), rows.Count);
-        Assert.Equal(messages.Count(m => !m.Valid), deadLettered.Count);
-        Assert.Equal(ids.Where((_, i) => !messages[i].Valid).Order(), deadLettered.Order());
+        Assert.Equal(messages.Count(m => !m.Valid), deadLetters.Count);
+        Assert.Equal(ids.Where((_, i) => !messages[i].Valid).Order(), deadLetters.Keys.Order());
+        // The 200 KiB bodies are over the body limit: refused as such, before they are parsed.
+        Assert.All(ids.Where((_, i) => i % 14 == 3), id => Assert.Equal("too_large", deadLetters[id].MessageAttributes["loginetl.error-kind"].StringValue));
         Assert.Contains(rows, r => r.UserId.StartsWith("'; DROP TABLE user_logins; --", StringComparison.Ordinal));
         Assert.Equal(0, await queues.DepthAsync(queues.Url));
     }
