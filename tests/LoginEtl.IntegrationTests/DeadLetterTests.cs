@@ -39,6 +39,8 @@ public class DeadLetterTests
         { Login(appVersion: "\"1.2.3.4\""), "invalid_app_version", "app_version" },
         { Login(appVersion: "\"\""), "empty_field", "app_version" },
         { Login(appVersion: "2"), "wrong_type", "app_version" },
+        { Login(ip: $"\"{new string('1', 101)}\""), "too_long", "ip" },
+        { Login(deviceId: $"\"{new string('d', 129)}\""), "too_long", "device_id" },
         { Login() + new string(' ', 16_385 - Login().Length), "too_large", "body is 16385 bytes; at most 16384 are allowed" },
         { Login(userId: $"\"{new string('\u7528', 6_000)}\""), "too_large", "at most 16384" },
         { Login()[..^1] + $", \"ip\": \"{Ip}\"}}", "duplicate_property", "ip appears twice" },
