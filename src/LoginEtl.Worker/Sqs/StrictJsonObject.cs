@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using LoginEtl.Worker.Consumers;
 
@@ -27,7 +28,7 @@ public static class StrictJsonObject
 
     // The event's fields, by the bit that marks them seen in the top-level object.
     static readonly string[] Fields = ["user_id", "device_type", "ip", "device_id", "locale", "app_version"];
-    static readonly byte[][] FieldsUtf8 = [.. Fields.Select(System.Text.Encoding.UTF8.GetBytes)];
+    static readonly byte[][] FieldsUtf8 = [.. Fields.Select(Encoding.UTF8.GetBytes)];
 
     /// <summary>The reason <paramref name="utf8"/> is not a strict JSON object; null when it is one.</summary>
     public static DeadLetterReason? Check(ReadOnlySpan<byte> utf8)
