@@ -1,4 +1,5 @@
 using LoginEtl.IntegrationTests.Infrastructure;
+using LoginEtl.Worker.Masking;
 
 namespace LoginEtl.IntegrationTests;
 
@@ -38,6 +39,15 @@ public class DeadLetterTests
         { Login(appVersion: "\"1.2.3.4\""), "invalid_app_version", "app_version" },
         { Login(appVersion: "\"\""), "empty_field", "app_version" },
         { Login(appVersion: "2"), "wrong_type", "app_version" },
+        { Login(ip: $"\"{new string('1', 101)}\""), "too_long", "ip" },
+        { Login(deviceId: $"\"{new string('d', 129)}\""), "too_long", "device_id" },
+        { Login() + new string(' ', 16_385 - Login().Length), "too_large", "body is 16385 bytes; at most 16384 are allowed" },
+        { Login(userId: $"\"{new string('\u7528', 6_000)}\""), "too_large", "at most 16384" },
+        { Login()[..^1] + $", \"ip\": \"{Ip}\"}}", "duplicate_property", "ip appears twice" },
+        { Login()[..^1] + ", \"x\": 1, \"x\": 2}", "duplicate_property", "a property appears twice" },
+        { Login(ip: $"\"{Ip}\" /* {Ip} */"), "comment", "comment" },
+        { Login()[..^1] + ",}", "trailing_comma", "comma" },
+        { Login().Replace("\"ip\"", "\"IP\"", StringComparison.Ordinal), "missing_field", "ip" },
     };
 
     [Theory]
@@ -64,6 +74,27 @@ public class DeadLetterTests
         var row = Assert.Single(await database.LoginsAsync());
         Assert.Equal("the-valid-one", row.UserId);
         Assert.Equal(0, await queues.DepthAsync(queues.Url));
+    }
+
+    [Fact]
+    public async Task A_body_at_the_size_limit_is_stored_and_property_names_match_exactly()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var atTheLimit = Login(userId: "\"at-the-limit\"");
+        atTheLimit += new string(' ', 16_384 - atTheLimit.Length);
+        // Only the exact name is the field: "IP" is some other key, ignored.
+        var otherCase = Login(userId: "\"other-case\"")[..^1] + ", \"IP\": \"198.51.100.1\", \"Device_Id\": \"x\"}";
+        await queues.SendAsync([atTheLimit, otherCase]);
+        var key = Etl.NewKey();
+
+        Assert.Equal(0, await Etl.DrainAsync(database, queues, key));
+
+        Assert.Empty(await queues.DrainDeadLettersAsync());
+        var rows = (await database.LoginsAsync()).ToDictionary(r => r.UserId);
+        var masker = new HmacMasker(Convert.FromBase64String(key));
+        Assert.Equal(["at-the-limit", "other-case"], rows.Keys.Order());
+        Assert.All(rows.Values, row => Assert.Equal((masker.MaskIp(Ip), masker.MaskDeviceId(DeviceId)), (row.MaskedIp, row.MaskedDeviceId)));
     }
 
     [Fact]

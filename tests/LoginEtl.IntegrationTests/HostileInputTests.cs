@@ -1,11 +1,12 @@
 using System.Text;
+using Xunit.Abstractions;
 using LoginEtl.IntegrationTests.Infrastructure;
 
 namespace LoginEtl.IntegrationTests;
 
 /// <summary>Thousands of malformed, oversized and adversarial bodies: the service never crashes, and each ends as a row or a dead letter.</summary>
 [Collection(IntegrationCollection.Name)]
-public class HostileInputTests
+public class HostileInputTests(ITestOutputHelper output)
 {
     static string Login(string userId, string ip = "\"203.0.113.5\"", string locale = "null", string version = "\"1.0\"") =>
         $$"""{"user_id": {{userId}}, "device_type": "ios", "ip": {{ip}}, "device_id": "555-12-3456", "locale": {{locale}}, "app_version": {{version}}}""";
@@ -23,7 +24,7 @@ public class HostileInputTests
                 0 => (Login(id)[..random.Next(1, 60)], false),
                 1 => (new string('[', 200 + random.Next(800)) + new string(']', 10), false),
                 2 => ($$"""{"a": {{new string('[', 100)}}1{{new string(']', 100)}}}""", false),
-                3 => (Login(id, ip: $"\"{new string('9', 200 * 1024)}\""), true),
+                3 => (Login(id, ip: $"\"{new string('9', 200 * 1024)}\""), false),
                 4 => (Login(id, ip: "\"\\udc00\""), false),
                 5 => (Login(id, locale: "\"\\ud83d\""), false),
                 6 => (Login("123"), false),
@@ -61,12 +62,84 @@ public class HostileInputTests
         Assert.Equal(0, await Etl.DrainAsync(database, queues, Etl.NewKey()));
 
         var rows = await database.LoginsAsync();
-        var deadLettered = (await queues.DrainDeadLettersAsync()).Select(m =>
-            m.MessageAttributes.TryGetValue("loginetl.original-message-id", out var id) ? id.StringValue : m.MessageId).ToHashSet();
+        var deadLetters = (await queues.DrainDeadLettersAsync())
+            .GroupBy(m => m.MessageAttributes.TryGetValue("loginetl.original-message-id", out var id) ? id.StringValue : m.MessageId)
+            .ToDictionary(g => g.Key, g => g.First());
         Assert.Equal(messages.Count(m => m.Valid), rows.Count);
-        Assert.Equal(messages.Count(m => !m.Valid), deadLettered.Count);
-        Assert.Equal(ids.Where((_, i) => !messages[i].Valid).Order(), deadLettered.Order());
+        Assert.Equal(messages.Count(m => !m.Valid), deadLetters.Count);
+        Assert.Equal(ids.Where((_, i) => !messages[i].Valid).Order(), deadLetters.Keys.Order());
+        // The 200 KiB bodies are over the body limit: refused as such, before they are parsed.
+        Assert.All(ids.Where((_, i) => i % 14 == 3), id => Assert.Equal("too_large", deadLetters[id].MessageAttributes["loginetl.error-kind"].StringValue));
         Assert.Contains(rows, r => r.UserId.StartsWith("'; DROP TABLE user_logins; --", StringComparison.Ordinal));
         Assert.Equal(0, await queues.DepthAsync(queues.Url));
+    }
+
+    // The bound of README's "Memory under a hostile producer", for 256 KiB bodies: the idle process, the
+    // collector's allowance for garbage and pooled buffers, and per message in flight three bytes per body byte
+    // (the SDK's string of it, two bytes a character, and the garbage of receiving and dead-lettering it).
+    const int LargestBody = 256 * 1024;
+    const long CollectorAllowance = 96L * 1024 * 1024;
+    const long PerMessage = 3L * LargestBody;
+
+    [Fact]
+    public async Task A_queue_of_the_largest_hostile_bodies_is_dead_lettered_as_too_large_within_the_memory_bound()
+    {
+        const int count = 400, inFlight = 40;
+        await using var database = await TestDatabase.CreateAsync();
+        await using var empty = await TestQueues.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var key = Etl.NewKey();
+        var bodies = Enumerable.Range(0, count).Select(LargestHostileBody).ToList();
+        Assert.All(bodies, body => Assert.Equal(LargestBody, Encoding.UTF8.GetByteCount(body)));
+        // Three to a call: a SendMessageBatch call carries at most 1 MiB.
+        var ids = await queues.SendAsync(bodies, perRequest: 3);
+
+        var idle = await PeakWhileDrainingAsync(database, empty, key, inFlight);
+        var peak = await PeakWhileDrainingAsync(database, queues, key, inFlight);
+
+        var deadLetters = (await queues.DrainDeadLettersAsync())
+            .GroupBy(m => m.MessageAttributes["loginetl.original-message-id"].StringValue)
+            .ToDictionary(g => g.Key, g => g.First());
+        Assert.Equal(ids.Order(), deadLetters.Keys.Order());
+        Assert.All(deadLetters.Values, m => Assert.Equal(
+            ("too_large", $"body is {LargestBody} bytes; at most 16384 are allowed"),
+            (m.MessageAttributes["loginetl.error-kind"].StringValue, m.MessageAttributes["loginetl.error-reason"].StringValue)));
+        Assert.Equal(0, await queues.DepthAsync(queues.Url));
+        Assert.Empty(await database.LoginsAsync());
+        var bound = idle + CollectorAllowance + inFlight * PerMessage;
+        output.WriteLine($"idle {idle >> 20} MiB, peak {peak >> 20} MiB, bound {bound >> 20} MiB");
+        Assert.True(peak <= bound, $"peak RSS {peak >> 20} MiB is over the bound {bound >> 20} MiB (idle {idle >> 20} MiB + {CollectorAllowance >> 20} MiB + {inFlight} x {PerMessage >> 10} KiB)");
+    }
+
+    // ASCII, the most memory per byte once the SDK has made a string of it, in a few shapes.
+    static string LargestHostileBody(int i)
+    {
+        var prefix = (i % 4) switch
+        {
+            0 => $$"""{"user_id": "big-{{i}}", "device_type": "ios", "device_id": "555-12-3456", "app_version": "1.0", "ip": "1""",
+            1 => "[",
+            2 => $$"""{"k{{i}}": 0, "a""",
+            _ => "not json ",
+        };
+        var filler = (i % 4) switch { 1 => '[', 2 => 'a', _ => '9' };
+        return prefix + new string(filler, LargestBody - prefix.Length);
+    }
+
+    // Runs `login-etl run --drain` in a process of its own and samples its VmHWM until it exits.
+    static async Task<long> PeakWhileDrainingAsync(TestDatabase database, TestQueues queues, string key, int inFlight)
+    {
+        using var etl = EtlProcess.Start(["run", "--drain", .. Etl.Settings(database, queues, key, $"--Sqs:MaxInFlight={inFlight}")]);
+        var exited = etl.WaitForExitAsync(Etl.DrainTimeout);
+        long peak = 0;
+        while (!exited.IsCompleted)
+        {
+            peak = Math.Max(peak, etl.PeakResidentBytes() ?? 0);
+            await Task.WhenAny(exited, Task.Delay(50));
+        }
+
+        await exited;
+        Assert.True(etl.ExitCode == 0, etl.Output);
+        Assert.True(peak > 0, "the process ended before its memory could be read");
+        return peak;
     }
 }

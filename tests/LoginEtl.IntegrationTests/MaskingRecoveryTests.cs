@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using LoginEtl.IntegrationTests.Infrastructure;
+using LoginEtl.Worker.Masking;
 using Npgsql;
 
 namespace LoginEtl.IntegrationTests;
@@ -122,6 +124,67 @@ public sealed class MaskingRecoveryTests : IDisposable
         Assert.Contains("the recovery record does not authenticate", alteredRecord.Error, StringComparison.Ordinal);
         Assert.All([wrongKey, changed, unknownId, wrongPrivateKey, alteredRecord], r => Assert.Equal("", r.Output));
         Directory.Delete(otherKeys, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("hash")]
+    [InlineData("encrypt")]
+    public async Task A_forged_or_swapped_recovery_record_is_refused_when_the_masking_keys_are_configured(string mode)
+    {
+        await CreateRecoveryKeysAsync();
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var logins = SampleLogins.Generate(2, seed: 7);
+        await queues.SendAsync(logins.Select(SampleLogins.ToJson));
+        var key = await NewKeyAsync();
+        Assert.Equal(0, await Etl.DrainAsync(database, queues, key,
+            $"--Masking:Mode={mode}", "--Masking:KeyId=k1", $"--Masking:RecoveryPublicKey={PublicKey}"));
+        var rows = (await database.LoginsAsync()).ToDictionary(r => r.UserId);
+        var (first, second) = (rows[logins[0].UserId], rows[logins[1].UserId]);
+
+        // The recovery public key is no secret: whoever has it can seal any value for any mask.
+        using (var sealer = new RecoverySealer(PublicRsa()))
+        {
+            await ResealAsync(database, first.MaskedIp, sealer.Seal(first.MaskedIp, MaskedField.Ip, "198.51.100.23"));
+            await ResealAsync(database, second.MaskedIp, sealer.Seal(second.MaskedIp, MaskedField.Ip, logins[0].Ip));
+        }
+
+        var connection = $"--ConnectionStrings:LoginDb={database.ConnectionString}";
+        // The key that made the masks, retired since: checks use the key of the mask's own id.
+        string[] keys = [$"--Masking:Key={await NewKeyAsync()}", "--Masking:KeyId=k2", $"--Masking:RetiredKeys:k1={key}"];
+        var forged = await Cli.RunAsync(["unmask", "--private-key", PrivateKey, first.MaskedIp, connection, .. keys]);
+        var swapped = await Cli.RunAsync(["unmask", "--private-key", PrivateKey, second.MaskedIp, connection, .. keys]);
+        var genuine = await Cli.RunAsync(["unmask", "--private-key", PrivateKey, first.MaskedDeviceId, connection, .. keys]);
+        var withoutKeys = await Cli.RunAsync(["unmask", "--private-key", PrivateKey, first.MaskedIp, connection]);
+
+        foreach (var refused in new[] { forged, swapped })
+        {
+            Assert.Equal((1, ""), (refused.ExitCode, refused.Output));
+            Assert.Equal("login-etl: the recovery record does not match its mask: its value does not mask to it under key 'k1'; the record was forged or swapped",
+                refused.Error.Trim());
+        }
+
+        Assert.Equal((0, logins[0].DeviceId, ""), (genuine.ExitCode, genuine.Output.Trim(), genuine.Error));
+        Assert.Equal((0, "198.51.100.23"), (withoutKeys.ExitCode, withoutKeys.Output.Trim()));
+        Assert.StartsWith("login-etl: not checked against the mask", withoutKeys.Error, StringComparison.Ordinal);
+    }
+
+    RSA PublicRsa()
+    {
+        var rsa = RSA.Create();
+        rsa.ImportFromPem(File.ReadAllText(PublicKey));
+        return rsa;
+    }
+
+    static async Task ResealAsync(TestDatabase database, string mask, byte[] sealedValue)
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var update = new NpgsqlCommand("UPDATE loginetl_mask_recovery SET sealed_value = $1 WHERE masked_value = $2", connection)
+        {
+            Parameters = { new() { Value = sealedValue }, new() { Value = mask } },
+        };
+        Assert.Equal(1, await update.ExecuteNonQueryAsync());
     }
 
     [Theory]

@@ -96,7 +96,9 @@ public class LoginEventValidatorTests
     [InlineData("user_id", 128)]
     [InlineData("device_type", 32)]
     [InlineData("locale", 32)]
-    public void A_value_as_long_as_its_column_is_valid_and_one_more_is_too_long(string field, int maxLength)
+    [InlineData("ip", 100)]
+    [InlineData("device_id", 128)]
+    public void A_value_as_long_as_its_limit_is_valid_and_one_more_is_too_long(string field, int maxLength)
     {
         var longest = new string('x', maxLength);
         var tooLong = new string('x', maxLength + 1);
@@ -111,6 +113,8 @@ public class LoginEventValidatorTests
     [InlineData("user_id", 128)]
     [InlineData("device_type", 32)]
     [InlineData("locale", 32)]
+    [InlineData("ip", 100)]
+    [InlineData("device_id", 128)]
     public void Lengths_are_counted_in_code_points_not_utf16_units(string field, int maxLength)
     {
         var longest = string.Concat(Enumerable.Repeat(Emoji, maxLength));
@@ -125,14 +129,15 @@ public class LoginEventValidatorTests
     }
 
     [Fact]
-    public void Ip_and_device_id_have_no_length_limit_of_their_own()
+    public void Real_ips_and_device_ids_fit_their_limits()
     {
-        var ip = string.Concat(Enumerable.Repeat(Ip, 1_000));
-        var deviceId = string.Concat(Enumerable.Repeat(DeviceId, 1_000));
+        string[] ips = ["203.0.113.77", "2001:db8:85a3::8a2e:370:7334", "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", "fe80::1ff:fe23:4567:890a%enp0s31f6abcde"];
+        string[] deviceIds = ["555-12-3456", "9f8e7d6c5b4a3210", "6D92078A-8246-4BA4-AE5B-76104861E7DC", "490154203237518"];
 
-        var valid = LoginEventValidator.Validate(Valid with { Ip = ip, DeviceId = deviceId });
-
-        Assert.Equal((ip, deviceId), (valid.Ip, valid.DeviceId));
+        foreach (var ip in ips)
+            Assert.Equal(ip, LoginEventValidator.Validate(Valid with { Ip = ip }).Ip);
+        foreach (var deviceId in deviceIds)
+            Assert.Equal(deviceId, LoginEventValidator.Validate(Valid with { DeviceId = deviceId }).DeviceId);
     }
 
     [Theory]

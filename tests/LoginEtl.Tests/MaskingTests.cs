@@ -138,6 +138,35 @@ public class MaskingTests
         Assert.Throws<UnmaskException>(() => Unmasker.Recover(pair, "k1:mask", MaskedField.Ip, sealer.Fingerprint, tampered));
     }
 
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void A_recovered_value_is_checked_by_masking_it_again_with_the_key_of_its_mask(string mode)
+    {
+        var oldSecret = Secret();
+        var old = Ring(mode, oldSecret, "k1");
+        var ring = Ring(mode, Secret(), "k2", new() { ["k1"] = oldSecret });
+        IMasker Masker(MaskingKeyRing keys) => mode == MaskingModes.Encrypt ? new GcmSivMasker(keys.Active) : new HmacMasker(keys.Active);
+        var oldMask = Masker(old).Mask(MaskedField.Ip, "203.0.113.9");
+        var newMask = Masker(ring).Mask(MaskedField.DeviceId, "555-12-3456");
+
+        Unmasker.CheckRecovered(ring, oldMask, MaskedField.Ip, "203.0.113.9");
+        Unmasker.CheckRecovered(ring, newMask, MaskedField.DeviceId, "555-12-3456");
+        foreach (var (mask, field, value) in new[]
+                 {
+                     (oldMask, MaskedField.Ip, "203.0.113.10"),       // another value sealed for the mask
+                     (newMask, MaskedField.DeviceId, "203.0.113.9"),  // the value of another mask
+                     (oldMask, MaskedField.DeviceId, "203.0.113.9"),  // the right value as the other field
+                 })
+        {
+            var refused = Assert.Throws<UnmaskException>(() => Unmasker.CheckRecovered(ring, mask, field, value));
+            Assert.StartsWith("the recovery record does not match its mask", refused.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(value, refused.Message, StringComparison.Ordinal);
+        }
+
+        var unknown = Assert.Throws<UnmaskException>(() => Unmasker.CheckRecovered(Ring(mode, Secret(), "k3"), oldMask, MaskedField.Ip, "203.0.113.9"));
+        Assert.StartsWith("no key with id 'k1' is configured", unknown.Message, StringComparison.Ordinal);
+    }
+
     static string Secret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     static MaskingKeyRing Ring(string mode, string secret, string? keyId = null, Dictionary<string, string>? retired = null) =>

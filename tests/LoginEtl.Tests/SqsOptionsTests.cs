@@ -97,4 +97,21 @@ public class SqsOptionsTests
         if (error is null)
             Assert.Equal(maxInFlight / 10, options.ReceivesInFlight);
     }
+
+    [Theory]
+    [InlineData(1_024, null)]
+    [InlineData(16_384, null)]
+    [InlineData(1_048_576, null)]
+    [InlineData(1_023, "Sqs__MaxBodyBytes must be from 1024 to 1048576")]
+    [InlineData(1_048_577, "Sqs__MaxBodyBytes must be from 1024 to 1048576")]
+    public void The_body_limit_is_from_1_KiB_to_the_largest_body_SQS_takes(int maxBodyBytes, string? error)
+    {
+        var options = new SqsOptions { MaxBodyBytes = maxBodyBytes };
+        var results = new List<ValidationResult>();
+
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+
+        Assert.Equal(error is null ? [] : [error], results.Select(r => r.ErrorMessage));
+        Assert.Equal(16 * 1024, new SqsOptions().MaxBodyBytes);
+    }
 }

@@ -9,8 +9,9 @@ namespace LoginEtl.Worker.Commands;
 
 /// <summary>
 /// <c>login-etl unmask VALUE</c> decrypts an encrypt-mode mask with the configured keys;
-/// <c>login-etl unmask --private-key FILE VALUE</c> opens the value's recovery record. The original value is
-/// printed on standard output; anything that prevents a certain answer is an error (exit code 1).
+/// <c>login-etl unmask --private-key FILE VALUE</c> opens the value's recovery record and, with the masking keys
+/// configured, masks the value again to check it against the mask. The original value is printed on standard
+/// output; anything that prevents a certain answer is an error (exit code 1).
 /// </summary>
 static class UnmaskCommand
 {
@@ -31,7 +32,12 @@ static class UnmaskCommand
         using var privateKey = LoadPrivateKey(privateKeyPath);
         var builder = LoginEtlHost.CreateBuilder(configurationArgs);
         builder.AddLoginDatabase();
+        var checkable = !string.IsNullOrWhiteSpace(builder.Configuration[$"{MaskingOptions.Section}:{nameof(MaskingOptions.Key)}"]);
+        if (checkable)
+            builder.AddMasking();
         using var host = builder.Build();
+        if (checkable)
+            StartupChecks.ValidateOptions<MaskingOptions>(host.Services);
 
         var contexts = host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>();
         await using var db = await contexts.CreateDbContextAsync();
@@ -49,7 +55,13 @@ static class UnmaskCommand
             throw new UnmaskException("no recovery record for this value: it was stored while Masking__RecoveryPublicKey was not set, or is not a stored mask");
 
         var field = MaskedFields.All.FirstOrDefault(f => f.Name() == record.Field);
-        Console.WriteLine(Unmasker.Recover(privateKey, record.MaskedValue, field, record.KeyFingerprint, record.SealedValue));
+        var value = Unmasker.Recover(privateKey, record.MaskedValue, field, record.KeyFingerprint, record.SealedValue);
+        if (checkable)
+            Unmasker.CheckRecovered(host.Services.GetRequiredService<MaskingKeyRing>(), record.MaskedValue, field, value);
+        else
+            Console.Error.WriteLine("login-etl: not checked against the mask (Masking__Key is not set): anyone with the recovery public key can seal a record for any mask");
+
+        Console.WriteLine(value);
         return 0;
     }
 

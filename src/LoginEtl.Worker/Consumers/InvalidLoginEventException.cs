@@ -13,7 +13,11 @@ public sealed class InvalidLoginEventException(string kind, string reason) : Exc
 /// <summary>The kinds of invalid message, as written to the dead-letter queue's <c>loginetl.error-kind</c>.</summary>
 public static class InvalidKinds
 {
+    public const string TooLarge = "too_large";
     public const string MalformedJson = "malformed_json";
+    public const string DuplicateProperty = "duplicate_property";
+    public const string Comment = "comment";
+    public const string TrailingComma = "trailing_comma";
     public const string NotAnObject = "not_an_object";
     public const string WrongType = "wrong_type";
     public const string MissingField = "missing_field";

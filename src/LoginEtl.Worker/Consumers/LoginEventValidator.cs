@@ -12,13 +12,20 @@ public static class LoginEventValidator
     public const int DeviceTypeMaxLength = 32;
     public const int LocaleMaxLength = 32;
 
+    // Not columns but masked values, limited so that no producer can make the service hash or hold an unbounded
+    // one; generous for real data. The longest address is 45 characters (IPv4-mapped IPv6), 61 with a zone
+    // (fe80::...%eth0, an interface name of at most 15); device ids are UUIDs (IDFA, IDFV, GAID: 36), 16 hex
+    // digits (Android ID), 15 digits (IMEI) or ddd-dd-dddd (11). Encrypt mode also keeps its byte limit.
+    public const int IpMaxLength = 100;
+    public const int DeviceIdMaxLength = 128;
+
     /// <summary>Throws <see cref="InvalidLoginEventException"/> when the event cannot be stored.</summary>
     public static ValidLoginEvent Validate(LoginEvent login)
     {
         var userId = RequireText("user_id", login.UserId, UserIdMaxLength);
         var deviceType = RequireText("device_type", login.DeviceType, DeviceTypeMaxLength);
-        var ip = RequireText("ip", login.Ip, maxLength: null);
-        var deviceId = RequireText("device_id", login.DeviceId, maxLength: null);
+        var ip = RequireText("ip", login.Ip, IpMaxLength);
+        var deviceId = RequireText("device_id", login.DeviceId, DeviceIdMaxLength);
         var version = RequireText("app_version", login.AppVersion, maxLength: null);
         if (login.Locale is not null)
             CheckText("locale", login.Locale, LocaleMaxLength);

@@ -61,6 +61,24 @@ public static class Unmasker
         }
     }
 
+    /// <summary>
+    /// Masks <paramref name="value"/> again with the key of <paramref name="mask"/>'s id, in the mode the mask
+    /// shows, and throws unless that gives <paramref name="mask"/>. A recovery record proves only that someone
+    /// holding the recovery public key sealed it for this mask: the service does, and so can anyone else who has
+    /// that key, which is not secret, for any mask and any value. The masking key is what ties a value to its mask.
+    /// </summary>
+    public static void CheckRecovered(MaskingKeyRing keys, string mask, MaskedField field, string value)
+    {
+        var encrypted = mask.StartsWith(GcmSivMasker.Prefix, StringComparison.Ordinal);
+        var keyId = (encrypted ? mask[GcmSivMasker.Prefix.Length..] : mask).Split(':')[0];
+        if (!keys.All.TryGetValue(keyId, out var key))
+            throw new UnmaskException($"no key with id '{keyId}' is configured to check the recovered value against its mask (Masking__KeyId with Masking__Key, or Masking__RetiredKeys__{keyId})");
+
+        IMasker masker = encrypted ? new GcmSivMasker(key) : new HmacMasker(key);
+        if (!string.Equals(masker.Mask(field, value), mask, StringComparison.Ordinal))
+            throw new UnmaskException($"the recovery record does not match its mask: its value does not mask to it under key '{keyId}'; the record was forged or swapped");
+    }
+
     static bool TryDecodeBase64Url(string text, out byte[] bytes)
     {
         try

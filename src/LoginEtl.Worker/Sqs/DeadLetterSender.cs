@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
+using System.Threading.RateLimiting;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using LoginEtl.Worker.Telemetry;
@@ -10,13 +11,17 @@ namespace LoginEtl.Worker.Sqs;
 /// <summary>
 /// Moves invalid messages to the dead-letter queue for all pollers together: up to ten to a SendMessageBatch
 /// call, each deleted from the source queue only once the dead-letter queue acknowledged it. A poller hands a
-/// message over and goes on with its next receive; the sender holds at most <see cref="Capacity"/> messages,
-/// so a queue full of bad input slows the pollers down instead of piling up here. A message the dead-letter
+/// message over and goes on with its next receive; the sender holds at most <see cref="Capacity"/> messages and
+/// <see cref="MaxHeldKiB"/> KiB of them, so a queue full of bad input, small or as large as SQS allows, slows the
+/// pollers down instead of piling up here. A message the dead-letter
 /// queue refused is left on the source queue with its redelivery delay, as a transient failure would be.
 /// </summary>
 sealed partial class DeadLetterSender
 {
     public const int Capacity = 200;
+    // Four batches at SendMessageBatch's limit being sent and as many gathered: 200 invalid events of a few hundred
+    // bytes are far below it, while 200 bodies of 256 KiB (512 KiB each as .NET strings) would be 100 MiB.
+    public const int MaxHeldKiB = 2 * 1024;
     const int MaxEntries = 10;
     const int MaxConcurrentBatches = 4;
     // SendMessageBatch refuses a request whose bodies and attributes add up to more than this.
@@ -35,6 +40,12 @@ sealed partial class DeadLetterSender
     readonly Channel<DeadLetter> _pending = Channel.CreateBounded<DeadLetter>(
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait });
     readonly SemaphoreSlim _batchSlots = new(MaxConcurrentBatches, MaxConcurrentBatches);
+    readonly ConcurrencyLimiter _heldKiB = new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = MaxHeldKiB,
+        QueueLimit = int.MaxValue,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
     readonly Task _loop;
 
     public DeadLetterSender(IAmazonSQS sqs, SqsQueues queues, SqsOptions options, MessageIdentity identities, LoginEtlTelemetry telemetry,
@@ -49,15 +60,33 @@ sealed partial class DeadLetterSender
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Takes over <paramref name="message"/>: from here on the sender settles it and reports it settled.</summary>
-    public ValueTask HandOverAsync(Message message, SqsDelivery delivery, DeadLetterReason reason) =>
-        _pending.Writer.WriteAsync(new DeadLetter(message, delivery, reason, Attributes(message, delivery, reason)));
+    /// <summary>
+    /// Takes over <paramref name="message"/> once there is room for it: from here on the sender settles it and
+    /// reports it settled.
+    /// </summary>
+    public async ValueTask HandOverAsync(Message message, SqsDelivery delivery, DeadLetterReason reason)
+    {
+        var attributes = Attributes(message, delivery, reason);
+        var bytes = SizeOf(message, attributes);
+        // In whole KiB; a message larger than the whole allowance waits until nothing else is held.
+        var lease = await _heldKiB.AcquireAsync(Math.Min((bytes + 1023) / 1024, MaxHeldKiB));
+        try
+        {
+            await _pending.Writer.WriteAsync(new DeadLetter(message, delivery, reason, attributes, bytes, lease));
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Sends and settles everything handed over; no more messages may come.</summary>
     public async Task CompleteAsync()
     {
         _pending.Writer.TryComplete();
         await _loop;
+        await _heldKiB.DisposeAsync();
     }
 
     async Task RunAsync()
@@ -118,6 +147,8 @@ sealed partial class DeadLetterSender
         }
         finally
         {
+            foreach (var letter in batch)
+                letter.Lease.Dispose();
             _batchSlots.Release();
         }
     }
@@ -196,12 +227,14 @@ sealed partial class DeadLetterSender
 
     static string Id(int index) => index.ToString(CultureInfo.InvariantCulture);
 
-    sealed record DeadLetter(Message Message, SqsDelivery Delivery, DeadLetterReason Reason, Dictionary<string, MessageAttributeValue> Attributes)
-    {
-        public int Bytes { get; } = Encoding.UTF8.GetByteCount(Message.Body) + Attributes.Sum(a =>
+    // As SQS counts a message's size: the body and every attribute's name, type and value, in UTF-8.
+    static int SizeOf(Message message, Dictionary<string, MessageAttributeValue> attributes) =>
+        Encoding.UTF8.GetByteCount(message.Body) + attributes.Sum(a =>
             Encoding.UTF8.GetByteCount(a.Key) + Encoding.UTF8.GetByteCount(a.Value.DataType ?? "")
             + Encoding.UTF8.GetByteCount(a.Value.StringValue ?? "") + (a.Value.BinaryValue?.Length is { } binary ? (int)binary : 0));
-    }
+
+    sealed record DeadLetter(Message Message, SqsDelivery Delivery, DeadLetterReason Reason,
+        Dictionary<string, MessageAttributeValue> Attributes, int Bytes, RateLimitLease Lease);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Message {MessageId} dead-lettered: {ErrorKind}: {ErrorReason}")]
     static partial void LogDeadLettered(ILogger logger, string messageId, string errorKind, string errorReason);

@@ -33,6 +33,14 @@ public sealed class SqsOptions
     [MultipleOfTen(ErrorMessage = "Sqs__MaxInFlight must be a multiple of 10")]
     public int MaxInFlight { get; set; } = 320;
 
+    /// <summary>
+    /// Largest body accepted, in UTF-8 bytes as SQS counts them; a longer one is dead-lettered as too_large before
+    /// it is decoded or parsed. A login event is about 200 bytes, so the default leaves room for any real one
+    /// while a hostile producer's 256 KiB body costs no copy and no parse.
+    /// </summary>
+    [Range(1_024, 1_048_576, ErrorMessage = "Sqs__MaxBodyBytes must be from 1024 to 1048576")]
+    public int MaxBodyBytes { get; set; } = 16 * 1024;
+
     /// <summary>Long-polling wait of one ReceiveMessage call.</summary>
     [Range(0, 20, ErrorMessage = "Sqs__WaitTimeSeconds must be from 0 to 20")]
     public int WaitTimeSeconds { get; set; } = 20;

@@ -177,15 +177,21 @@ public sealed partial class SqsReceiveEndpoint(
         activity?.SetTag("messaging.destination.name", _options.QueueName);
         activity?.SetTag("messaging.message.id", message.MessageId);
         activity?.SetTag("messaging.sqs.receive_count", delivery.ReceiveCount);
-        if (!LooksLikeJsonObject(message.Body))
-            return await HandOverAsync(message, delivery, new DeadLetterReason(InvalidKinds.NotAnObject, "body is not a JSON object"));
+        // Too large before any copy or parse; then one strict pass over the bytes MassTransit is given, whose
+        // deserializer tolerates duplicates, comments and trailing commas, and whose errors for a body that is
+        // not an object are neither uniform nor free of the body's text.
+        if (BodySizeLimit.Check(message.Body, _options.MaxBodyBytes) is { } tooLarge)
+            return await HandOverAsync(message, delivery, tooLarge);
+        var body = Encoding.UTF8.GetBytes(message.Body);
+        if (StrictJsonObject.Check(body) is { } notStrict)
+            return await HandOverAsync(message, delivery, notStrict);
 
         try
         {
             var headers = Guid.TryParse(message.MessageId, out _)
                 ? new Dictionary<string, object> { [MessageHeaders.MessageId] = message.MessageId }
                 : NoHeaders;
-            await dispatcher.Dispatch(Encoding.UTF8.GetBytes(message.Body), headers, CancellationToken.None, delivery);
+            await dispatcher.Dispatch(body, headers, CancellationToken.None, delivery);
             return delivery.Rejection is { } rejection ? await HandOverAsync(message, delivery, rejection) : Settlement.Deleted;
         }
         catch (Exception ex) when (DeadLetterReason.TryClassify(ex, out var reason))
@@ -276,10 +282,6 @@ public sealed partial class SqsReceiveEndpoint(
             LogIdentityIgnored(logger, message.MessageId);
         return new SqsDelivery(message.MessageId, sentAt, identity, SqsDelivery.ReceiveCountOf(message));
     }
-
-    // A login event is a JSON object; anything else (a bare literal, an array, plain text) is refused before
-    // deserialization, whose errors for those shapes are neither uniform nor free of the body's text.
-    static bool LooksLikeJsonObject(string body) => body.AsSpan().TrimStart().StartsWith('{');
 
     static TimeSpan ReceiveBackoff(int failures)
     {

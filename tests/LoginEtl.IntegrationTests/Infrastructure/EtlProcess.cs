@@ -55,6 +55,23 @@ sealed partial class EtlProcess : IDisposable
             ? (long.Parse(match.Groups[1].Value), long.Parse(match.Groups[2].Value), long.Parse(match.Groups[3].Value))
             : null;
 
+    /// <summary>
+    /// The most physical memory the process has held so far (VmHWM of /proc/PID/status), in bytes; null once it
+    /// has exited.
+    /// </summary>
+    public long? PeakResidentBytes()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     public void Kill() => _process.Kill();
 
     public void Terminate()

@@ -57,11 +57,14 @@ sealed class TestQueues : IAsyncDisposable
         return new TestQueues(sqs, name, url, deadLetterName, deadLetterUrl);
     }
 
-    /// <summary>Sends each body as one message; returns the SQS message ids in order.</summary>
-    public async Task<List<string>> SendAsync(IEnumerable<string> bodies)
+    /// <summary>
+    /// Sends each body as one message, <paramref name="perRequest"/> to a SendMessageBatch call (fewer for large
+    /// bodies: a call carries at most 1 MiB); returns the SQS message ids in order.
+    /// </summary>
+    public async Task<List<string>> SendAsync(IEnumerable<string> bodies, int perRequest = 10)
     {
         var ids = new List<string>();
-        foreach (var chunk in bodies.Chunk(10))
+        foreach (var chunk in bodies.Chunk(perRequest))
         {
             var response = await Sqs.SendMessageBatchAsync(new SendMessageBatchRequest
             {

@@ -1,0 +1,137 @@
+using System.Text;
+using System.Text.Json;
+using LoginEtl.Worker.Consumers;
+
+namespace LoginEtl.Worker.Sqs;
+
+/// <summary>
+/// One pass of <see cref="Utf8JsonReader"/> over a body before MassTransit deserializes it: the body must be a
+/// JSON object with no property twice in any object, no comment and no trailing comma. MassTransit's JSON
+/// options accept all three (the last of two values wins, comments are skipped), so the same body could read
+/// one way here and another way to a stricter consumer of the queue. Reasons give the line and byte; they
+/// name a property only when it is one of the event's own fields, never a producer's key, never a value.
+/// </summary>
+public static class StrictJsonObject
+{
+    const int MaxDepth = 64;
+
+    // The reader lets comments and trailing commas through so that they can be reported as what they are;
+    // this pass refuses them. Its depth limit is the deserializer's.
+    static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Allow,
+        AllowTrailingCommas = true,
+        MaxDepth = MaxDepth,
+    };
+
+    static readonly DeadLetterReason NotAnObject = new(InvalidKinds.NotAnObject, "body is not a JSON object");
+
+    // The event's fields, by the bit that marks them seen in the top-level object.
+    static readonly string[] Fields = ["user_id", "device_type", "ip", "device_id", "locale", "app_version"];
+    static readonly byte[][] FieldsUtf8 = [.. Fields.Select(Encoding.UTF8.GetBytes)];
+
+    /// <summary>The reason <paramref name="utf8"/> is not a strict JSON object; null when it is one.</summary>
+    public static DeadLetterReason? Check(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
+        try
+        {
+            if (!reader.Read())
+                return NotAnObject;
+            if (reader.TokenType == JsonTokenType.Comment)
+                return Refuse(InvalidKinds.Comment, "body has a comment", utf8, reader.TokenStartIndex);
+            if (reader.TokenType != JsonTokenType.StartObject)
+                return NotAnObject;
+        }
+        catch (JsonException)
+        {
+            // Not even a first token: plain text, not JSON at all.
+            return NotAnObject;
+        }
+
+        try
+        {
+            return CheckObject(ref reader, utf8);
+        }
+        catch (JsonException ex)
+        {
+            DeadLetterReason.TryClassify(ex, out var malformed);
+            return malformed;
+        }
+    }
+
+    static DeadLetterReason? CheckObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8)
+    {
+        var fieldsSeen = 0;
+        HashSet<string>?[]? names = null;
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.Comment:
+                    return Refuse(InvalidKinds.Comment, "body has a comment", utf8, reader.TokenStartIndex);
+
+                case JsonTokenType.EndObject or JsonTokenType.EndArray when TrailingComma(utf8, (int)reader.TokenStartIndex) is { } comma:
+                    return Refuse(InvalidKinds.TrailingComma, "body has a comma before a closing bracket", utf8, comma);
+
+                case JsonTokenType.StartObject when names is not null && reader.CurrentDepth + 1 < names.Length:
+                    // A new object: the names of an earlier object at the same depth are no concern of its own.
+                    names[reader.CurrentDepth + 1]?.Clear();
+                    break;
+
+                case JsonTokenType.PropertyName:
+                    var depth = reader.CurrentDepth;
+                    var field = depth == 1 ? Field(ref reader) : -1;
+                    if (field >= 0)
+                    {
+                        if ((fieldsSeen & (1 << field)) != 0)
+                            return Refuse(InvalidKinds.DuplicateProperty, $"{Fields[field]} appears twice", utf8, reader.TokenStartIndex);
+                        fieldsSeen |= 1 << field;
+                    }
+                    else if (!FirstInItsObject(ref names, depth, reader.GetString()!))
+                    {
+                        return Refuse(InvalidKinds.DuplicateProperty, "a property appears twice in one object", utf8, reader.TokenStartIndex);
+                    }
+
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    // Names seen so far in the open object of each depth, kept only for keys other than the event's fields:
+    // a real event allocates nothing here.
+    static bool FirstInItsObject(ref HashSet<string>?[]? names, int depth, string name)
+    {
+        names ??= new HashSet<string>?[MaxDepth + 1];
+        return (names[depth] ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+    }
+
+    // Compared unescaped, so "\u0069p" is ip as well.
+    static int Field(ref Utf8JsonReader reader)
+    {
+        for (var i = 0; i < Fields.Length; i++)
+        {
+            if (reader.ValueTextEquals(FieldsUtf8[i]))
+                return i;
+        }
+
+        return -1;
+    }
+
+    // The comma before a closing bracket, if only whitespace lies between (a comment would have been refused).
+    static int? TrailingComma(ReadOnlySpan<byte> utf8, int closing)
+    {
+        var before = utf8[..closing].TrimEnd(" \t\r\n"u8);
+        return before.Length > 0 && before[^1] == (byte)',' ? before.Length - 1 : null;
+    }
+
+    static DeadLetterReason Refuse(string kind, string what, ReadOnlySpan<byte> utf8, long index)
+    {
+        var preceding = utf8[..(int)index];
+        var lineStart = preceding.LastIndexOf((byte)'\n') + 1;
+        var line = preceding.Count((byte)'\n') + 1;
+        return new DeadLetterReason(kind, $"{what} (line {line}, byte {index - lineStart + 1})");
+    }
+}
