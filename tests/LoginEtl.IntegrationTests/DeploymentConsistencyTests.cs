@@ -17,7 +17,7 @@ namespace LoginEtl.IntegrationTests;
 /// </summary>
 public partial class DeploymentConsistencyTests
 {
-    static readonly string Root = FindRoot();
+    internal static readonly string Root = FindRoot();
 
     static string FindRoot()
     {
