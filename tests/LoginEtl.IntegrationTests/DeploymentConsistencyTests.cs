@@ -149,10 +149,14 @@ public partial class DeploymentConsistencyTests
         using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "deploy/grafana/dashboards/login-etl.json")));
         return dashboard.RootElement.GetProperty("panels").EnumerateArray()
             .SelectMany(p => p.GetProperty("targets").EnumerateArray())
-            .SelectMany(t => MetricName().Matches(t.GetProperty("expr").GetString()!).Select(m => m.Value))
+            .SelectMany(t => MetricName().Matches(LabelsAndGrouping().Replace(t.GetProperty("expr").GetString()!, "")).Select(m => m.Value))
             .Distinct().ToList();
     }
 
-    [GeneratedRegex(@"\b(loginetl|messaging|dotnet|npgsql)_[a-z_]+\b")]
+    [GeneratedRegex(@"\b(loginetl|messaging|dotnet|db_client)_[a-z_]+\b")]
     private static partial Regex MetricName();
+
+    // Label matchers ({name="value"}) and grouping clauses (by (label, ...)), which name labels, not metrics.
+    [GeneratedRegex(@"\{[^}]*\}|\b(by|without)\s*\([^)]*\)")]
+    private static partial Regex LabelsAndGrouping();
 }
