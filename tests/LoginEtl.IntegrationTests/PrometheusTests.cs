@@ -79,7 +79,10 @@ public class PrometheusTests(ITestOutputHelper output)
                 range, PrometheusServer.ScrapeInterval), ended)).Single().Value;
             Assert.Contains(DashboardQueries(), q => q.Expression.Contains("histogram_quantile(0.99, sum by (le) (increase(loginetl_messages_lag_seconds_bucket[$__range])))", StringComparison.Ordinal));
             var runP99 = lags.Percentile(0.99);
-            output.WriteLine($"p99 lag of {lags.Count} messages: dashboard {dashboardP99 * 1000:F1} ms, the run's own {runP99 * 1000:F1} ms");
+            var comparison = $"p99 lag of {lags.Count} messages: dashboard {dashboardP99 * 1000:F1} ms, the run's own {runP99 * 1000:F1} ms";
+            output.WriteLine(comparison);
+            // Also in the console log of CI, where test output of passing tests is not shown.
+            Console.WriteLine($"{nameof(PrometheusTests)}: {comparison}");
             Assert.Equal(load.Count(m => m.Valid), lags.Count);
             Assert.InRange(dashboardP99 / runP99, 0.5, 2.0);
         }
