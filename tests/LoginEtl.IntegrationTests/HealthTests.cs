@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using LoginEtl.IntegrationTests.Infrastructure;
 
 namespace LoginEtl.IntegrationTests;
@@ -7,7 +8,7 @@ namespace LoginEtl.IntegrationTests;
 [Collection(IntegrationCollection.Name)]
 public class HealthTests
 {
-    static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -24,17 +25,49 @@ public class HealthTests
         {
             return null;
         }
+        catch (TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    // The status each check of a probe reports, e.g. {"database": "Unhealthy"}.
+    static async Task<Dictionary<string, string>> ChecksAsync(HttpClient http, string path)
+    {
+        using var report = JsonDocument.Parse(await (await http.GetAsync(path)).Content.ReadAsStringAsync());
+        return report.RootElement.GetProperty("checks").EnumerateObject()
+            .ToDictionary(c => c.Name, c => c.Value.GetProperty("status").GetString()!);
+    }
+
+    static HttpClient Client(int port) => new() { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+
+    // The settings of a test service without our own port setting, so that ASP.NET Core's decide.
+    static string[] WithoutHealthPort(string[] settings) => settings.Where(s => !s.StartsWith("--Health:Port=", StringComparison.Ordinal)).ToArray();
+
+    [Fact]
+    public async Task Readiness_lists_one_check_per_concern_and_liveness_only_the_long_stall()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var port = FreePort();
+        using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
+        using var http = Client(port);
+        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, $"the service is ready\n{service.Output}");
+
+        Assert.Equal(new Dictionary<string, string> { ["database"] = "Healthy", ["queue"] = "Healthy", ["processing"] = "Healthy" },
+            await ChecksAsync(http, "/health/ready"));
+        Assert.Equal(new Dictionary<string, string> { ["processing-liveness"] = "Healthy" }, await ChecksAsync(http, "/health/live"));
     }
 
     [Fact]
-    public async Task Readiness_turns_false_while_held_messages_stop_moving()
+    public async Task Readiness_turns_false_on_a_short_stall_and_liveness_only_on_a_much_longer_one()
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
         var port = FreePort();
         using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}",
-            "--Health:StallTimeout=00:00:02"]);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            "--Health:StallTimeout=00:00:01", "--Health:LivenessStallTimeout=00:00:12"]);
+        using var http = Client(port);
         await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, "the service is ready");
 
         await using (await InboxLock.TakeAsync(database))
@@ -42,45 +75,89 @@ public class HealthTests
             await queues.SendAsync(SampleLogins.Generate(5).Select(SampleLogins.ToJson));
             await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.ServiceUnavailable,
                 "readiness reports the stall");
-            var body = await (await http.GetAsync("/health/ready")).Content.ReadAsStringAsync();
-            Assert.Contains("\"processing\":\"stalled\"", body, StringComparison.Ordinal);
+            Assert.Equal("Unhealthy", (await ChecksAsync(http, "/health/ready"))["processing"]);
+            // Eleven seconds before liveness may fail: the pod leaves the rotation long before it is restarted.
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, "/health/live"));
+
+            await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/live") == HttpStatusCode.ServiceUnavailable,
+                "liveness reports the long stall");
+            Assert.Equal("Unhealthy", (await ChecksAsync(http, "/health/live"))["processing-liveness"]);
         }
 
         await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, "readiness recovers once messages move");
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, "/health/live"));
         Assert.Equal(5, (await database.LoginsAsync()).Count);
     }
 
     [Fact]
-    public async Task Readiness_turns_false_while_the_database_is_down_and_back_when_it_returns()
+    public async Task Readiness_of_an_idle_service_turns_false_while_the_database_is_down_and_back_when_it_returns()
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
         var port = FreePort();
         using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/live") == HttpStatusCode.OK, $"the service answers on /health/live\n{service.Output}");
-
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, "/health/ready"));
+        using var http = Client(port);
+        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, $"the service is ready\n{service.Output}");
 
         await PostgresServer.StopAsync();
         try
         {
-            // An outage shows once a write fails: send a message for the service to try.
-            await queues.SendAsync(SampleLogins.Generate(1).Select(SampleLogins.ToJson));
-            await Eventually.HoldsAsync(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable,
+            // No message is sent: the probe itself finds the database gone.
+            await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.ServiceUnavailable,
                 "readiness reports the database down");
-            var body = await (await http.GetAsync("/health/ready")).Content.ReadAsStringAsync();
-            Assert.Contains("\"database\":\"unreachable\"", body, StringComparison.Ordinal);
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+            var checks = await ChecksAsync(http, "/health/ready");
+            Assert.Equal("Unhealthy", checks["database"]);
+            Assert.Equal("Healthy", checks["queue"]);
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, "/health/live"));
+            await queues.SendAsync(SampleLogins.Generate(1).Select(SampleLogins.ToJson));
         }
         finally
         {
             await PostgresServer.StartAsync();
         }
 
-        await Eventually.HoldsAsync(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK,
-            "readiness recovers with the database");
+        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, "readiness recovers with the database");
         await Eventually.HoldsAsync(async () => (await database.LoginsAsync()).Count == 1, "the message sent during the outage is stored");
         Assert.False(service.HasExited);
+    }
+
+    [Theory]
+    [InlineData("ASPNETCORE_HTTP_PORTS", "{0}")]
+    [InlineData("ASPNETCORE_URLS", "http://127.0.0.1:{0}")]
+    public async Task Without_a_setting_of_ours_the_probes_and_metrics_listen_where_ASP_NET_Core_s_settings_say(string variable, string format)
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var port = FreePort();
+        using var service = EtlProcess.Start(["run", .. WithoutHealthPort(Etl.Settings(database, queues, Etl.NewKey()))],
+            new Dictionary<string, string> { [variable] = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, port) });
+        using var http = Client(port);
+
+        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, $"the service is ready on {variable}\n{service.Output}");
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, "/health/live"));
+        Assert.Contains("loginetl_messages_in_flight", await http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_Port_overrides_ASP_NET_Core_s_port_and_0_turns_the_endpoint_off()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var (ours, theirs, off) = (FreePort(), FreePort(), FreePort());
+        var settings = WithoutHealthPort(Etl.Settings(database, queues, Etl.NewKey()));
+        using var overriding = EtlProcess.Start(["run", .. settings, $"--Health:Port={ours}"],
+            new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = theirs.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        // The host says when every hosted service, the endpoint's included, has started.
+        using var turnedOff = EtlProcess.Start(["run", .. settings, "--Health:Port=0", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information"],
+            new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = off.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        using var oursHttp = Client(ours);
+        using var theirsHttp = Client(theirs);
+        using var offHttp = Client(off);
+
+        await Eventually.HoldsAsync(async () => await StatusAsync(oursHttp, "/health/ready") == HttpStatusCode.OK, $"the service is ready on Health__Port\n{overriding.Output}");
+        await Eventually.HoldsAsync(() => Task.FromResult(turnedOff.Output.Contains("Application started", StringComparison.Ordinal)),
+            $"the other service has started\n{turnedOff.Output}");
+        Assert.Null(await StatusAsync(theirsHttp, "/health/ready"));
+        Assert.Null(await StatusAsync(offHttp, "/health/ready"));
     }
 }

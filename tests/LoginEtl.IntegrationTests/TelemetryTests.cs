@@ -1,13 +1,17 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using System.Net;
 using System.Net.Sockets;
 using LoginEtl.IntegrationTests.Infrastructure;
+using LoginEtl.Worker.Hosting;
+using Npgsql;
 
 namespace LoginEtl.IntegrationTests;
 
 [Collection(IntegrationCollection.Name)]
-public class TelemetryTests
+public partial class TelemetryTests
 {
     [Fact]
     public async Task One_message_forms_one_trace_from_receive_to_commit()
@@ -59,7 +63,18 @@ public class TelemetryTests
         Assert.All(DeploymentConsistencyTests.DashboardMetrics(), name =>
             Assert.True(exported.Any(e => e == name || e.StartsWith(name + "_", StringComparison.Ordinal)), $"the dashboard queries {name}, which the service does not export"));
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("dotnet_", StringComparison.Ordinal));
+
+        // Npgsql's pool metrics carry the data source's name, and nothing of the connection string.
+        var connection = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        var labelValues = LabelValue().Matches(metrics).Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("db_client_operation_duration_seconds_bucket{", StringComparison.Ordinal)
+            && l.Contains($"db_client_connection_pool_name=\"{LoginDatabaseRegistration.DataSourceName}\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(labelValues, v => v.Contains(connection.Database!, StringComparison.Ordinal) || v.Contains(connection.Host!, StringComparison.Ordinal)
+            || v == connection.Username || v == connection.Port.ToString(CultureInfo.InvariantCulture));
     }
+
+    [GeneratedRegex("=\"([^\"]*)\"")]
+    private static partial Regex LabelValue();
 
     // Runs the service until the database holds expectedRows, then returns a scrape that shows the given metric.
     static async Task<string> ScrapeAfterRunAsync(TestDatabase database, TestQueues queues, int expectedRows, string shown, params string[] extra)

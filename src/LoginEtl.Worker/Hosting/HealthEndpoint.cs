@@ -1,23 +1,24 @@
-using LoginEtl.Worker.Persistence;
-using LoginEtl.Worker.Sqs;
-using LoginEtl.Worker.Telemetry;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 namespace LoginEtl.Worker.Hosting;
 
 /// <summary>
-/// <c>/health/live</c> (the process serves) and <c>/health/ready</c> (the database takes writes and the queue
-/// answers, and messages held are moving) for Kubernetes probes, and <c>/metrics</c> for Prometheus, on
-/// <c>Health__Port</c>. Readiness turns false while the database is down, the same moment the pollers stop
-/// taking messages, and when messages are held with none settled for <c>Health__StallTimeout</c>.
+/// <c>/health/live</c> and <c>/health/ready</c> (the host's health checks tagged <c>live</c> and <c>ready</c>) for
+/// Kubernetes probes, and <c>/metrics</c> for Prometheus. They listen where ASP.NET Core's settings say
+/// (ASPNETCORE_HTTP_PORTS, ASPNETCORE_URLS), or on <c>Health__Port</c> when it is set; 0 turns them off. A web
+/// application of their own inside the service's host, so that every other command stays a plain host.
 /// </summary>
-sealed class HealthEndpoint(IOptions<HealthOptions> options, DatabaseAvailability database, SqsReceiveEndpoint receiver,
-    LoginEtlTelemetry telemetry, MeterProvider meters) : IHostedService
+sealed class HealthEndpoint(IOptions<HealthOptions> options, HealthCheckService checks, MeterProvider meters) : IHostedService
 {
+    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
     WebApplication? _app;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -25,24 +26,14 @@ sealed class HealthEndpoint(IOptions<HealthOptions> options, DatabaseAvailabilit
         if (options.Value.Port == 0)
             return;
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.ListenAnyIP(options.Value.Port));
+        if (options.Value.Port is { } port)
+            builder.WebHost.UseKestrel(kestrel => kestrel.ListenAnyIP(port));
+        builder.Services.AddSingleton(checks);
         _app = builder.Build();
-        _app.MapGet("/health/live", () => Results.Json(new { status = "live" }));
-        _app.MapGet("/health/ready", () =>
-        {
-            var stalled = telemetry.IsStalled(options.Value.StallTimeout);
-            var checks = new Dictionary<string, string>
-            {
-                ["database"] = database.IsAvailable ? "available" : "unreachable",
-                ["queue"] = receiver.QueueReachable ? "reachable" : "unreachable",
-                ["processing"] = stalled ? "stalled" : "moving",
-            };
-            var ready = database.IsAvailable && receiver.QueueReachable && !stalled;
-            return Results.Json(new { status = ready ? "ready" : "not ready", checks },
-                statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        });
+        _app.MapHealthChecks("/health/live", Probe(HealthRegistration.LiveTag));
+        _app.MapHealthChecks("/health/ready", Probe(HealthRegistration.ReadyTag));
         _app.MapPrometheusScrapingEndpoint("/metrics", meters, configureBranchedPipeline: null, optionsName: null);
         await _app.StartAsync(cancellationToken);
     }
@@ -54,5 +45,23 @@ sealed class HealthEndpoint(IOptions<HealthOptions> options, DatabaseAvailabilit
             await _app.StopAsync(cancellationToken);
             await _app.DisposeAsync();
         }
+    }
+
+    static HealthCheckOptions Probe(string tag) => new()
+    {
+        Predicate = registration => registration.Tags.Contains(tag),
+        ResponseWriter = WriteReportAsync,
+    };
+
+    // The framework's default writer prints the overall status alone; an operator also wants to see which check failed.
+    static Task WriteReportAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            Status = report.Status.ToString(),
+            Checks = report.Entries.ToDictionary(e => e.Key, e => new { Status = e.Value.Status.ToString(), e.Value.Description }),
+        };
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, Json, context.RequestAborted);
     }
 }

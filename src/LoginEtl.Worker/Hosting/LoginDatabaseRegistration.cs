@@ -10,6 +10,9 @@ public static class LoginDatabaseRegistration
 {
     public const string ConnectionStringName = "LoginDb";
 
+    /// <summary>The name of the service's connection pool in Npgsql's metrics (<c>db_client_connection_pool_name</c>).</summary>
+    public const string DataSourceName = "login-etl";
+
     /// <summary>PostgreSQL through <c>ConnectionStrings__LoginDb</c>: its data source, EF Core, and the group-commit writer.</summary>
     public static IHostApplicationBuilder AddLoginDatabase(this IHostApplicationBuilder builder)
     {
@@ -18,10 +21,11 @@ public static class LoginDatabaseRegistration
             throw new StartupException($"ConnectionStrings__{ConnectionStringName} is not set");
 
         var tuned = WithServiceDefaults(connectionString);
-        builder.Services.AddDbContextFactory<LoginDbContext>(options => options.UseNpgsql(tuned));
-        // The writer opens its connections from a data source of its own: a DbContext per commit cost more CPU
-        // than the commit's statement. Made by the container, so that its pool is closed with the host.
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(tuned));
+        // One data source for EF Core, the writer (a DbContext per commit cost more CPU than the commit's statement)
+        // and the health check. Named, because Npgsql otherwise names its pool metrics after the connection string,
+        // host, database and user included. Made by the container, so that its pool is closed with the host.
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(tuned) { Name = DataSourceName }.Build());
+        builder.Services.AddDbContextFactory<LoginDbContext>((services, options) => options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
 
         builder.Services.AddOptions<WriterOptions>().BindConfiguration(WriterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);

@@ -31,8 +31,7 @@ public static class LoginEtlRegistration
         builder.Services.AddHostedService<QueueDepthPoller>();
         builder.Services.AddSingleton<OutboxSender>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxSender>());
-        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddHostedService<HealthEndpoint>();
+        builder.AddLoginEtlHealth();
         return builder;
     }
 
@@ -59,6 +58,13 @@ public static class LoginEtlRegistration
         builder.Services.AddMassTransit(x =>
         {
             x.AddLoginEtlConsumers();
+            // The in-memory bus is no part of what readiness and liveness report (see AddLoginEtlHealth): its check
+            // keeps only this tag (an empty set would get MassTransit's default, "ready").
+            x.ConfigureHealthCheckOptions(options =>
+            {
+                options.Tags.Clear();
+                options.Tags.Add("masstransit");
+            });
             // The SQS endpoint feeds the consumer through a dispatcher; the in-memory bus only hosts it.
             x.UsingInMemory();
         });

@@ -14,15 +14,24 @@ public static class TelemetryRegistration
     static readonly string[] Sources = [LoginEtlTelemetry.Name, "MassTransit", "Npgsql"];
     static readonly string[] Meters = [LoginEtlTelemetry.Name, "Npgsql"];
 
+    // The attributes kept on Npgsql's metrics. Its operation metrics also carry the server's address and port
+    // (and may carry the database's name): they stay out of /metrics, which anyone who reaches the port can read.
+    static readonly string[] NpgsqlMetricAttributes =
+    [
+        "db.client.connection.pool.name", "db.client.connection.state", "db.system.name", "db.operation.name", "error.type",
+    ];
+
     /// <summary>
     /// Metrics of the service, Npgsql and the runtime (and MassTransit's with <c>Telemetry__MassTransitMetrics=true</c>),
-    /// scraped at <c>/metrics</c> on the health port; with <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, traces, metrics
-    /// and logs also go out over OTLP (the standard OTEL_* variables apply). Without an OTLP endpoint no span is
+    /// scraped at <c>/metrics</c> beside the health probes; with <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, traces, metrics
+    /// and logs also go out over OTLP (the standard OTEL_* variables apply; <c>OTEL_METRICS_EXPORTER=prometheus</c>
+    /// or <c>none</c> keeps metrics off OTLP where Prometheus scrapes them). Without an OTLP endpoint no span is
     /// recorded, so tracing costs nothing.
     /// </summary>
     public static IHostApplicationBuilder AddLoginEtlTelemetry(this IHostApplicationBuilder builder)
     {
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var otlpMetrics = otlp && MetricsExporters(builder.Configuration["OTEL_METRICS_EXPORTER"]).Contains("otlp");
         // MassTransit's instruments count and time every message again, under its own names, beside the service's
         // received, stored, dead-lettered and lag: about 6 % of the process's CPU at full rate, so they are opt-in.
         var massTransitMetrics = builder.Configuration[MassTransitMetricsSetting] is { } value
@@ -33,7 +42,10 @@ public static class TelemetryRegistration
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(massTransitMetrics ? Sources : Meters).AddRuntimeInstrumentation().AddPrometheusExporter();
-                if (otlp)
+                metrics.AddView(instrument => instrument.Meter.Name == "Npgsql"
+                    ? new MetricStreamConfiguration { TagKeys = NpgsqlMetricAttributes }
+                    : null);
+                if (otlpMetrics)
                     metrics.AddOtlpExporter();
             });
 
@@ -45,4 +57,11 @@ public static class TelemetryRegistration
 
         return builder;
     }
+
+    // OTEL_METRICS_EXPORTER as the OpenTelemetry specification defines it (a comma-separated list, default "otlp"),
+    // which the .NET SDK leaves to the application.
+    static HashSet<string> MetricsExporters(string? setting) =>
+        (string.IsNullOrWhiteSpace(setting) ? "otlp" : setting)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
 }

@@ -8,6 +8,20 @@ public sealed class LoginEtlTelemetry : IDisposable
 {
     public const string Name = "LoginEtl";
 
+    /// <summary>
+    /// Bucket boundaries of the histograms in seconds (lag, write duration): 1 ms to a minute, no bucket more than
+    /// twice as wide as the one below it, so that a quantile read from them is within a factor of two of the truth.
+    /// (The SDK's default boundaries, 0 to 10,000, are made for milliseconds: every real value would fall in the first.)
+    /// </summary>
+    public static readonly IReadOnlyList<double> SecondsBuckets =
+    [
+        0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.3, 0.5, 0.75,
+        1, 2, 3, 5, 7.5, 10, 20, 30, 60,
+    ];
+
+    /// <summary>Bucket boundaries of the batch size, in logins: 1 to 10,000, the most Writer__MaxBatchSize allows.</summary>
+    public static readonly IReadOnlyList<int> BatchSizeBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 750, 1_000, 2_000, 5_000, 10_000];
+
     readonly Meter _meter;
     readonly Counter<long> _received;
     readonly Counter<long> _stored;
@@ -36,9 +50,12 @@ public sealed class LoginEtlTelemetry : IDisposable
         _duplicates = _meter.CreateCounter<long>("loginetl.messages.duplicates", "{message}", "Deliveries of messages already stored");
         _deadLettered = _meter.CreateCounter<long>("loginetl.messages.dead_lettered", "{message}", "Messages sent to the dead-letter queue, by error kind");
         _redelivered = _meter.CreateCounter<long>("loginetl.messages.redelivered", "{message}", "Messages left on the queue for a later delivery after a transient failure");
-        _batchSize = _meter.CreateHistogram<int>("loginetl.write.batch_size", "{message}", "Logins per database transaction");
-        _writeDuration = _meter.CreateHistogram<double>("loginetl.write.duration", "s", "Time to write and commit one batch");
-        _lag = _meter.CreateHistogram<double>("loginetl.messages.lag", "s", "Time from a message's SentTimestamp to the commit of its row");
+        _batchSize = _meter.CreateHistogram("loginetl.write.batch_size", "{message}", "Logins per database transaction",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchSizeBuckets });
+        _writeDuration = _meter.CreateHistogram("loginetl.write.duration", "s", "Time to write and commit one batch",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _lag = _meter.CreateHistogram("loginetl.messages.lag", "s", "Time from a message's SentTimestamp to the commit of its row",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _meter.CreateObservableGauge("loginetl.messages.in_flight", () => Interlocked.Read(ref _inFlight), "{message}", "Messages received and not yet settled");
         _meter.CreateObservableGauge("loginetl.queue.depth", ObserveQueueDepth, "{message}",
             "Messages in the queue (visible, in flight and delayed), as SQS last reported it");

@@ -20,7 +20,10 @@ sealed partial class EtlProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    public static EtlProcess Start(params string[] arguments)
+    public static EtlProcess Start(params string[] arguments) => Start(arguments, new Dictionary<string, string>());
+
+    /// <summary>Starts the process with <paramref name="environment"/> added to the test's own environment.</summary>
+    public static EtlProcess Start(string[] arguments, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
@@ -28,6 +31,8 @@ sealed partial class EtlProcess : IDisposable
             start.ArgumentList.Add(argument);
         start.Environment.Remove("ConnectionStrings__LoginDb");
         start.Environment.Remove("Masking__Key");
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         return new EtlProcess(Process.Start(start)!);
     }
 

@@ -1,0 +1,215 @@
+using System.Text;
+using LoginEtl.IntegrationTests.Infrastructure;
+using Npgsql;
+using YamlDotNet.RepresentationModel;
+
+namespace LoginEtl.IntegrationTests;
+
+/// <summary>Runs only where kubectl is installed; elsewhere it is reported as skipped, with the reason.</summary>
+public sealed class KubectlFactAttribute : FactAttribute
+{
+    public KubectlFactAttribute()
+    {
+        if (OperationsTool.Find("kubectl") is null)
+            Skip = "kubectl is not on PATH: the rendered Kubernetes objects cannot be checked on this machine";
+    }
+}
+
+/// <summary>The objects <c>kubectl kustomize deploy/k8s</c> renders, checked as the API server and an operator would.</summary>
+public class KubernetesTests
+{
+    static readonly string Base = Path.Combine(DeploymentConsistencyTests.Root, "deploy", "k8s");
+
+    // Volume types Pod Security "restricted" allows.
+    static readonly HashSet<string> RestrictedVolumeTypes =
+        ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+
+    static async Task<List<YamlMappingNode>> RenderAsync(string directory)
+    {
+        var result = await OperationsTool.RunAsync(OperationsTool.Require("kubectl"), ["kustomize", directory]);
+        Assert.True(result.ExitCode == 0, $"kubectl kustomize {directory}: {result.Output}");
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(result.Output));
+        return yaml.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
+    }
+
+    // A kustomization over the base that only changes the image's tag, as a release pipeline would.
+    static async Task<List<YamlMappingNode>> RenderWithImageAsync(string tag)
+    {
+        var overlay = Directory.CreateTempSubdirectory("loginetl-overlay-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(overlay.FullName, "kustomization.yaml"), $"""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources:
+                  - {Path.GetRelativePath(overlay.FullName, Base)}
+                images:
+                  - name: registry.example.com/login-etl
+                    newTag: "{tag}"
+                """);
+            return await RenderAsync(overlay.FullName);
+        }
+        finally
+        {
+            overlay.Delete(recursive: true);
+        }
+    }
+
+    static YamlNode? Get(YamlNode node, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            if (node is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode(key), out var child))
+                return null;
+            node = child;
+        }
+
+        return node;
+    }
+
+    static string? Text(YamlNode node, params string[] path) => (Get(node, path) as YamlScalarNode)?.Value;
+
+    // The node written out as YAML, to compare whole subtrees.
+    static string Yaml(YamlNode node)
+    {
+        using var writer = new StringWriter();
+        new YamlStream(new YamlDocument(node)).Save(writer, assignAnchors: false);
+        return writer.ToString();
+    }
+
+    static IEnumerable<YamlNode> Items(YamlNode node, params string[] path) => Get(node, path) as YamlSequenceNode ?? [];
+
+    static YamlMappingNode Single(List<YamlMappingNode> objects, string kind) => Assert.Single(objects, o => Text(o, "kind") == kind);
+
+    static IEnumerable<YamlMappingNode> Containers(YamlNode podSpec) =>
+        Items(podSpec, "initContainers").Concat(Items(podSpec, "containers")).Cast<YamlMappingNode>();
+
+    [KubectlFact]
+    public async Task The_deployment_migrates_in_an_init_container_and_leaves_the_replica_count_to_KEDA()
+    {
+        var objects = await RenderAsync(Base);
+        var deployment = Single(objects, "Deployment");
+        var pod = Get(deployment, "spec", "template", "spec")!;
+        var migrate = (YamlMappingNode)Assert.Single(Items(pod, "initContainers"));
+        var service = (YamlMappingNode)Assert.Single(Items(pod, "containers"));
+
+        Assert.DoesNotContain(objects, o => Text(o, "kind") is "Job" or "CronJob" or "Pod");
+        Assert.Equal(["migrate"], Items(migrate, "args").Select(a => ((YamlScalarNode)a).Value));
+        Assert.Equal(["run"], Items(service, "args").Select(a => ((YamlScalarNode)a).Value));
+        Assert.Equal(Text(service, "image"), Text(migrate, "image"));
+        Assert.Equal(Yaml(Get(service, "envFrom")!), Yaml(Get(migrate, "envFrom")!));
+
+        Assert.Null(Get(deployment, "spec", "replicas"));
+        var scaler = Single(objects, "ScaledObject");
+        Assert.Equal(Text(deployment, "metadata", "name"), Text(scaler, "spec", "scaleTargetRef", "name"));
+        Assert.Null(Get(scaler, "spec", "cooldownPeriod"));
+        Assert.True(int.Parse(Text(scaler, "spec", "minReplicaCount")!) >= 1);
+        Assert.NotNull(Get(scaler, "spec", "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleDown", "stabilizationWindowSeconds"));
+        Assert.NotEmpty(Items(scaler, "spec", "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleDown", "policies"));
+    }
+
+    [KubectlFact]
+    public async Task A_new_image_renders_objects_that_apply_over_the_previous_ones()
+    {
+        var first = await RenderWithImageAsync("1.0.0");
+        var second = await RenderWithImageAsync("1.1.0");
+
+        static string Identity(YamlMappingNode o) => $"{Text(o, "kind")}/{Text(o, "metadata", "name")}";
+        Assert.Equal(first.Select(Identity).Order(), second.Select(Identity).Order());
+        // Only the pod template of the Deployment changes, and a Deployment's template may change: nothing immutable
+        // (a Job's template, a selector) differs between the two.
+        var changed = first.Zip(second).Where(pair => Yaml(pair.First) != Yaml(pair.Second)).Select(pair => Identity(pair.First)).ToList();
+        Assert.Equal(["Deployment/login-etl"], changed);
+        var before = Single(first, "Deployment");
+        var after = Single(second, "Deployment");
+        Assert.Equal(Yaml(Get(before, "spec", "selector")!), Yaml(Get(after, "spec", "selector")!));
+        Assert.All(Containers(Get(after, "spec", "template", "spec")!), c => Assert.Equal("registry.example.com/login-etl:1.1.0", Text(c, "image")));
+    }
+
+    [KubectlFact]
+    public async Task Every_container_meets_Pod_Security_restricted_and_mounts_no_API_token()
+    {
+        var objects = await RenderAsync(Base);
+        var namespaceLabels = Get(Single(objects, "Namespace"), "metadata", "labels")!;
+        Assert.Equal("restricted", Text(namespaceLabels, "pod-security.kubernetes.io/enforce"));
+        Assert.Equal("false", Text(Single(objects, "ServiceAccount"), "automountServiceAccountToken"));
+
+        var pod = Get(Single(objects, "Deployment"), "spec", "template", "spec")!;
+        Assert.Equal("false", Text(pod, "automountServiceAccountToken"));
+        Assert.All(new[] { "hostNetwork", "hostPID", "hostIPC" }, key => Assert.NotEqual("true", Text(pod, key)));
+        Assert.All(Items(pod, "volumes").Cast<YamlMappingNode>(), volume =>
+            Assert.Contains(volume.Children.Keys.Select(k => ((YamlScalarNode)k).Value!).Single(k => k != "name"), RestrictedVolumeTypes));
+
+        var containers = Containers(pod).ToList();
+        Assert.Equal(2, containers.Count);
+        foreach (var container in containers)
+        {
+            var name = Text(container, "name");
+            string? Effective(params string[] path) => Text(container, ["securityContext", .. path]) ?? Text(pod, ["securityContext", .. path]);
+
+            Assert.True(Effective("runAsNonRoot") == "true", $"{name}: runAsNonRoot");
+            Assert.NotEqual("0", Effective("runAsUser"));
+            Assert.True(Effective("seccompProfile", "type") == "RuntimeDefault", $"{name}: seccompProfile RuntimeDefault");
+            Assert.True(Text(container, "securityContext", "allowPrivilegeEscalation") == "false", $"{name}: allowPrivilegeEscalation false");
+            Assert.NotEqual("true", Text(container, "securityContext", "privileged"));
+            Assert.Contains("ALL", Items(container, "securityContext", "capabilities", "drop").Select(c => ((YamlScalarNode)c).Value));
+            Assert.All(Items(container, "securityContext", "capabilities", "add"), c => Assert.Equal("NET_BIND_SERVICE", ((YamlScalarNode)c).Value));
+            Assert.True(Text(container, "securityContext", "readOnlyRootFilesystem") == "true", $"{name}: read-only root file system");
+            Assert.NotNull(Get(container, "resources", "limits", "memory"));
+        }
+    }
+
+    [KubectlFact]
+    public async Task Disruptions_and_traffic_are_bounded_as_a_replica_needs()
+    {
+        var objects = await RenderAsync(Base);
+        var podLabels = Yaml(Get(Single(objects, "Deployment"), "spec", "template", "metadata", "labels")!);
+
+        var budget = Single(objects, "PodDisruptionBudget");
+        Assert.Equal("1", Text(budget, "spec", "maxUnavailable"));
+        Assert.Null(Get(budget, "spec", "minAvailable"));
+        Assert.Equal("AlwaysAllow", Text(budget, "spec", "unhealthyPodEvictionPolicy"));
+        Assert.Equal(podLabels, Yaml(Get(budget, "spec", "selector", "matchLabels")!));
+
+        var policy = Single(objects, "NetworkPolicy");
+        Assert.Equal(podLabels, Yaml(Get(policy, "spec", "podSelector", "matchLabels")!));
+        Assert.Equal(["Egress", "Ingress"], Items(policy, "spec", "policyTypes").Select(t => ((YamlScalarNode)t).Value!).Order());
+        var ingress = (YamlMappingNode)Assert.Single(Items(policy, "spec", "ingress"));
+        var from = (YamlMappingNode)Assert.Single(Items(ingress, "from"));
+        Assert.Equal("monitoring", Text(from, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name"));
+        Assert.Equal(["8080"], Items(ingress, "ports").Select(p => Text(p, "port")));
+        var egressPorts = Items(policy, "spec", "egress").SelectMany(rule => Items(rule, "ports"))
+            .Select(p => $"{Text(p, "protocol")}/{Text(p, "port")}").ToHashSet();
+        Assert.Equal(["TCP/443", "TCP/53", "TCP/5432", "UDP/53"], egressPorts.Order());
+    }
+
+    [KubectlFact]
+    public async Task Settings_and_secrets_are_generated_with_hashed_names_that_the_pods_reference()
+    {
+        var objects = await RenderAsync(Base);
+        var configMap = Single(objects, "ConfigMap");
+        var secret = Single(objects, "Secret");
+        var configName = Text(configMap, "metadata", "name")!;
+        var secretName = Text(secret, "metadata", "name")!;
+        Assert.Matches("^login-etl-[a-z0-9]{10}$", configName);
+        Assert.Matches("^login-etl-[a-z0-9]{10}$", secretName);
+
+        foreach (var container in Containers(Get(Single(objects, "Deployment"), "spec", "template", "spec")!))
+        {
+            var references = Items(container, "envFrom").Select(e => Text(e, "configMapRef", "name") ?? Text(e, "secretRef", "name")).ToList();
+            Assert.Equal([configName, secretName], references);
+        }
+
+        var settings = ((YamlMappingNode)Get(configMap, "data")!).Children.ToDictionary(k => ((YamlScalarNode)k.Key).Value!, v => ((YamlScalarNode)v.Value).Value!);
+        var secrets = ((YamlMappingNode)Get(secret, "data")!).Children.ToDictionary(k => ((YamlScalarNode)k.Key).Value!,
+            v => Encoding.UTF8.GetString(Convert.FromBase64String(((YamlScalarNode)v.Value).Value!)));
+        Assert.Contains("Masking__Key", secrets.Keys);
+        Assert.Contains("Masking__KeyId", secrets.Keys);
+        Assert.DoesNotContain(settings.Keys, k => k.StartsWith("Masking__Key", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal));
+        var connection = new NpgsqlConnectionStringBuilder(secrets["ConnectionStrings__LoginDb"]);
+        Assert.Equal(SslMode.VerifyFull, connection.SslMode);
+        Assert.True(connection.MaxPoolSize * int.Parse(Text(Single(objects, "ScaledObject"), "spec", "maxReplicaCount")!) <= 200,
+            "pool size x maxReplicaCount stays within a default max_connections of a few hundred");
+    }
+}
