@@ -9,11 +9,12 @@ namespace LoginEtl.IntegrationTests;
 [Collection(IntegrationCollection.Name)]
 public class OutboxTests
 {
+    // Delivery is at least once: an event may come twice, so this waits for as many distinct ones.
     static async Task<List<LoginRecorded>> ReceiveAllAsync(TestQueues outbox, int atLeast)
     {
         var events = new List<LoginRecorded>();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (events.Count < atLeast && DateTime.UtcNow < deadline)
+        while (events.Select(e => e.MessageId).Distinct().Count() < atLeast && DateTime.UtcNow < deadline)
         {
             var response = await outbox.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest(outbox.Url) { MaxNumberOfMessages = 10, WaitTimeSeconds = 1 });
             foreach (var message in response.Messages ?? [])
