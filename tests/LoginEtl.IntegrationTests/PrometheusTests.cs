@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
 using LoginEtl.IntegrationTests.Infrastructure;
-using LoginEtl.Worker.Commands;
+using LoginEtl.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
@@ -36,7 +36,7 @@ public class PrometheusTests(ITestOutputHelper output)
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
         var port = HealthTests.FreePort();
-        using var host = await RunCommand.CreateHostAsync(drain: false, [.. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
+        using var host = await LoginEtlHost.CreateRunHostAsync(drain: false, [.. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
         using var lags = new LagRecorder(host.Services.GetRequiredService<IMeterFactory>());
         await host.StartAsync();
         try

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using LoginEtl.Worker.Commands;
 using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Persistence;
@@ -228,7 +227,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
     {
         await _database.EnsureIsolatedAsync();
         var deadLetteredBefore = await DeadLetterCountAsync();
-        using var host = await RunCommand.CreateHostAsync(drain: true, configurationArgs, Overrides());
+        using var host = await LoginEtlHost.CreateRunHostAsync(drain: true, configurationArgs, Overrides());
         var telemetry = host.Services.GetRequiredService<LoginEtlTelemetry>();
         await host.RunAsync();
 
@@ -249,7 +248,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
     async Task<PrefilledInboxResult> MeasurePrefilledInboxAsync(int valid, int invalid)
     {
         TimeSpan window;
-        using (var host = await RunCommand.CreateHostAsync(drain: true, configurationArgs, Overrides()))
+        using (var host = await LoginEtlHost.CreateRunHostAsync(drain: true, configurationArgs, Overrides()))
             window = host.Services.GetRequiredService<InboxWindow>().Window;
 
         var emptyBefore = await MeasureEtlOnAsync("an empty inbox", valid, invalid);
@@ -292,7 +291,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         {
             await SendAsync(queueUrl, Traffic().Take(count).Select(m => m.Body));
             await _database.EnsureIsolatedAsync();
-            using var host = await RunCommand.CreateHostAsync(drain: true, configurationArgs, Overrides(WarmUpQueueName));
+            using var host = await LoginEtlHost.CreateRunHostAsync(drain: true, configurationArgs, Overrides(WarmUpQueueName));
             await host.RunAsync();
         }
         finally
@@ -367,7 +366,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         listener.Start();
 
         await _database.EnsureIsolatedAsync();
-        using var host = await RunCommand.CreateHostAsync(drain: false, configurationArgs, Overrides());
+        using var host = await LoginEtlHost.CreateRunHostAsync(drain: false, configurationArgs, Overrides());
         await host.StartAsync();
 
         // Batches of ten on a fixed schedule: the load does not speed up when the service falls behind.
