@@ -32,12 +32,14 @@ public class InboxWindowTests
         public TimeSpan RedeliveryHorizon => throw new InvalidOperationException("the tests set Inbox__Window");
     }
 
-    /// <summary>The group-commit writer and the inbox's data source of a pipeline host on the test database.</summary>
-    static IHost Pipeline(TestDatabase database)
+    /// <summary>The group-commit writer and the inbox's data source of a pipeline host on the test database, started.</summary>
+    static async Task<IHost> StartPipelineAsync(TestDatabase database)
     {
         var builder = LoginEtlHost.CreateBuilder([$"--ConnectionStrings:LoginDb={database.ConnectionString}", $"--Masking:Key={Etl.NewKey()}"]);
         builder.AddLoginEtlPipeline();
-        return builder.Build();
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
     }
 
     static InboxWindow Window(IHost host, TimeSpan window, DateTimeOffset now) =>
@@ -69,7 +71,7 @@ public class InboxWindowTests
         Assert.Equal(501, await CountAsync(database, InboxLayout.LegacySlot));
         Assert.Equal("not-a-uuid", await database.ScalarAsync<string>("SELECT message_id FROM loginetl_inbox WHERE message_id IS NOT NULL"));
         var now = DateTimeOffset.UtcNow;
-        using var host = Pipeline(database);
+        using var host = await StartPipelineAsync(database);
         // A redelivery of a message stored before the migration comes with its own send time, which the first inbox never
         // recorded: it is found by its id alone.
         Assert.Equal(WriteOutcome.AlreadyStored, await WriteAsync(host, uuids[0], now.AddDays(-1)));
@@ -89,7 +91,7 @@ public class InboxWindowTests
     public async Task A_day_that_leaves_the_window_is_emptied_whole_by_one_replica_and_the_days_inside_it_are_kept()
     {
         await using var database = await TestDatabase.CreateAsync();
-        using var host = Pipeline(database);
+        using var host = await StartPipelineAsync(database);
         var window = TimeSpan.FromDays(2);
         var today = DateTimeOffset.UnixEpoch + InboxLayout.Bucket * InboxLayout.BucketOf(DateTimeOffset.UtcNow);
         var noon = today.AddHours(12);
@@ -118,7 +120,7 @@ public class InboxWindowTests
     public async Task A_message_id_that_is_not_a_uuid_is_kept_as_text_and_stored_once()
     {
         await using var database = await TestDatabase.CreateAsync();
-        using var host = Pipeline(database);
+        using var host = await StartPipelineAsync(database);
         var sentAt = DateTimeOffset.UtcNow;
 
         Assert.Equal(WriteOutcome.Stored, await WriteAsync(host, "urn:producer:42", sentAt));

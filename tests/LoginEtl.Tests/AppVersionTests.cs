@@ -1,5 +1,5 @@
 using System.Globalization;
-using LoginEtl.Worker.Consumers;
+using LoginEtl.Worker.Logins;
 
 namespace LoginEtl.Tests;
 

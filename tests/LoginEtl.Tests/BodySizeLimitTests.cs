@@ -1,4 +1,4 @@
-using LoginEtl.Worker.Consumers;
+using LoginEtl.Worker.Logins;
 using LoginEtl.Worker.Sqs;
 
 namespace LoginEtl.Tests;
@@ -30,7 +30,7 @@ public class BodySizeLimitTests
 
         var reason = BodySizeLimit.Check(body, Limit);
 
-        Assert.Equal(new DeadLetterReason(InvalidKinds.TooLarge, $"body is {bytes} bytes; at most {Limit} are allowed"), reason);
+        Assert.Equal(new Rejection(InvalidKinds.TooLarge, $"body is {bytes} bytes; at most {Limit} are allowed"), reason);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using LoginEtl.Worker.Consumers;
+using LoginEtl.Worker.Logins;
 using LoginEtl.Worker.Contracts;
 
 namespace LoginEtl.Tests;
@@ -44,29 +44,36 @@ public class LoginEventValidatorTests
     };
 
     // Every refusal is checked for the values it must never quote: the event's own and the offending one.
-    static InvalidLoginEventException Invalid(LoginEvent login, string? offending = null)
+    static Rejection Invalid(LoginEvent login, string? offending = null)
     {
-        var error = Assert.Throws<InvalidLoginEventException>(() => LoginEventValidator.Validate(login));
+        Assert.False(LoginEventValidator.TryValidate(login, out var valid, out var error));
+        Assert.Null(valid);
         foreach (var value in new[] { UserId, DeviceType, Ip, DeviceId, Locale, offending })
         {
             if (!string.IsNullOrWhiteSpace(value))
-                Assert.DoesNotContain(value, error.Message, StringComparison.Ordinal);
+                Assert.DoesNotContain(value, error.Reason, StringComparison.Ordinal);
         }
 
         return error;
     }
 
+    static ValidLoginEvent Validated(LoginEvent login)
+    {
+        Assert.True(LoginEventValidator.TryValidate(login, out var valid, out var error), error?.Reason);
+        return valid;
+    }
+
     [Fact]
     public void A_valid_event_comes_back_with_its_version_encoded()
     {
-        Assert.Equal(new ValidLoginEvent(UserId, DeviceType, Ip, DeviceId, Locale, 2_003_000), LoginEventValidator.Validate(Valid));
+        Assert.Equal(new ValidLoginEvent(UserId, DeviceType, Ip, DeviceId, Locale, 2_003_000), Validated(Valid));
     }
 
     [Fact]
     public void A_null_or_empty_locale_is_valid_and_kept_as_sent()
     {
-        Assert.Null(LoginEventValidator.Validate(Valid with { Locale = null }).Locale);
-        Assert.Equal("", LoginEventValidator.Validate(Valid with { Locale = "" }).Locale);
+        Assert.Null(Validated(Valid with { Locale = null }).Locale);
+        Assert.Equal("", Validated(Valid with { Locale = "" }).Locale);
     }
 
     [Theory]
@@ -76,7 +83,7 @@ public class LoginEventValidatorTests
         var error = Invalid(With(field, null));
 
         Assert.Equal(InvalidKinds.MissingField, error.Kind);
-        Assert.Equal($"{field} is missing or null", error.Message);
+        Assert.Equal($"{field} is missing or null", error.Reason);
     }
 
     [Theory]
@@ -88,7 +95,7 @@ public class LoginEventValidatorTests
             var error = Invalid(With(field, blank));
 
             Assert.Equal(InvalidKinds.EmptyField, error.Kind);
-            Assert.Equal($"{field} is empty", error.Message);
+            Assert.Equal($"{field} is empty", error.Reason);
         }
     }
 
@@ -103,10 +110,10 @@ public class LoginEventValidatorTests
         var longest = new string('x', maxLength);
         var tooLong = new string('x', maxLength + 1);
 
-        Assert.Equal(longest, Stored(field, LoginEventValidator.Validate(With(field, longest))));
+        Assert.Equal(longest, Stored(field, Validated(With(field, longest))));
         var error = Invalid(With(field, tooLong), tooLong);
         Assert.Equal(InvalidKinds.TooLong, error.Kind);
-        Assert.Equal($"{field} is {maxLength + 1} characters long; at most {maxLength} are allowed", error.Message);
+        Assert.Equal($"{field} is {maxLength + 1} characters long; at most {maxLength} are allowed", error.Reason);
     }
 
     [Theory]
@@ -121,11 +128,11 @@ public class LoginEventValidatorTests
         var mixed = new string('x', maxLength - 1) + Emoji;
         var tooLong = string.Concat(Enumerable.Repeat(Emoji, maxLength + 1));
 
-        Assert.Equal(longest, Stored(field, LoginEventValidator.Validate(With(field, longest))));
-        Assert.Equal(mixed, Stored(field, LoginEventValidator.Validate(With(field, mixed))));
+        Assert.Equal(longest, Stored(field, Validated(With(field, longest))));
+        Assert.Equal(mixed, Stored(field, Validated(With(field, mixed))));
         var error = Invalid(With(field, tooLong), tooLong);
         Assert.Equal(InvalidKinds.TooLong, error.Kind);
-        Assert.Equal($"{field} is {maxLength + 1} characters long; at most {maxLength} are allowed", error.Message);
+        Assert.Equal($"{field} is {maxLength + 1} characters long; at most {maxLength} are allowed", error.Reason);
     }
 
     [Fact]
@@ -135,9 +142,9 @@ public class LoginEventValidatorTests
         string[] deviceIds = ["555-12-3456", "9f8e7d6c5b4a3210", "6D92078A-8246-4BA4-AE5B-76104861E7DC", "490154203237518"];
 
         foreach (var ip in ips)
-            Assert.Equal(ip, LoginEventValidator.Validate(Valid with { Ip = ip }).Ip);
+            Assert.Equal(ip, Validated(Valid with { Ip = ip }).Ip);
         foreach (var deviceId in deviceIds)
-            Assert.Equal(deviceId, LoginEventValidator.Validate(Valid with { DeviceId = deviceId }).DeviceId);
+            Assert.Equal(deviceId, Validated(Valid with { DeviceId = deviceId }).DeviceId);
     }
 
     [Theory]
@@ -150,7 +157,7 @@ public class LoginEventValidatorTests
             var error = Invalid(With(field, withNul), value);
 
             Assert.Equal(InvalidKinds.InvalidText, error.Kind);
-            Assert.Equal($"{field} contains a NUL character", error.Message);
+            Assert.Equal($"{field} contains a NUL character", error.Reason);
         }
     }
 
@@ -174,7 +181,7 @@ public class LoginEventValidatorTests
             var error = Invalid(With(field, text), value);
 
             Assert.Equal(InvalidKinds.InvalidText, error.Kind);
-            Assert.Equal($"{field} contains an unpaired surrogate", error.Message);
+            Assert.Equal($"{field} contains an unpaired surrogate", error.Reason);
         }
     }
 
@@ -188,7 +195,7 @@ public class LoginEventValidatorTests
     {
         var text = Emoji + "\U0001F1F7\U0001F1FA" + "\u65e5\u672c";
 
-        Assert.Equal(text, Stored(field, LoginEventValidator.Validate(With(field, text))));
+        Assert.Equal(text, Stored(field, Validated(With(field, text))));
     }
 
     [Theory]
@@ -216,7 +223,7 @@ public class LoginEventValidatorTests
         var error = Invalid(Valid with { AppVersion = version }, version);
 
         Assert.Equal(kind, error.Kind);
-        Assert.StartsWith("app_version ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("app_version ", error.Reason, StringComparison.Ordinal);
     }
 
     static string? Stored(string field, ValidLoginEvent login) => field switch

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using LoginEtl.Worker.Consumers;
+using LoginEtl.Worker.Logins;
 using LoginEtl.Worker.Masking;
 
 namespace LoginEtl.Tests;
@@ -60,7 +60,8 @@ public class MaskingTests
 
         Assert.True(masker.Mask(MaskedField.Ip, longest).Length <= 256);
         Assert.InRange(masker.MaxValueBytes.Value, 100, 200);
-        Assert.Equal(InvalidKinds.TooLong, Assert.Throws<InvalidLoginEventException>(() => masking.Mask(login)).Kind);
+        Assert.False(masking.TryMask(login, out _, out var rejection));
+        Assert.Equal(InvalidKinds.TooLong, rejection.Kind);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Text;
-using LoginEtl.Worker.Consumers;
-using LoginEtl.Worker.Sqs;
+using LoginEtl.Worker.Logins;
 
 namespace LoginEtl.Tests;
 
@@ -10,10 +9,10 @@ public class StrictJsonObjectTests
     const string DeviceId = "555-12-3456";
     const string Login = $$"""{"user_id": "u", "device_type": "ios", "ip": "{{Ip}}", "device_id": "{{DeviceId}}", "locale": null, "app_version": "1.2.3"}""";
 
-    static DeadLetterReason? Check(string body) => StrictJsonObject.Check(Encoding.UTF8.GetBytes(body));
+    static Rejection? Check(string body) => StrictJsonObject.Check(Encoding.UTF8.GetBytes(body));
 
     // Every refusal is checked for what it must never quote: the event's values and the producer's keys.
-    static DeadLetterReason Refused(string body, params string[] neverQuoted)
+    static Rejection Refused(string body, params string[] neverQuoted)
     {
         var reason = Check(body);
         Assert.NotNull(reason);
@@ -46,7 +45,7 @@ public class StrictJsonObjectTests
     [InlineData("203.0.113.77")]
     public void Anything_but_an_object_is_not_an_object(string body)
     {
-        Assert.Equal(new DeadLetterReason(InvalidKinds.NotAnObject, "body is not a JSON object"), Refused(body));
+        Assert.Equal(new Rejection(InvalidKinds.NotAnObject, "body is not a JSON object"), Refused(body));
     }
 
     [Theory]
@@ -59,7 +58,7 @@ public class StrictJsonObjectTests
     [InlineData("""{"a": [{"x": 1}, {"x": 1, "x": 2}]}""", "a property appears twice in one object (line 1, byte 27)")]
     public void A_duplicated_property_is_refused_by_position_naming_only_the_events_own_fields(string body, string reason)
     {
-        Assert.Equal(new DeadLetterReason(InvalidKinds.DuplicateProperty, reason), Refused(body, "203.0.113.77", "555-12-3456"));
+        Assert.Equal(new Rejection(InvalidKinds.DuplicateProperty, reason), Refused(body, "203.0.113.77", "555-12-3456"));
     }
 
     [Theory]
@@ -70,7 +69,7 @@ public class StrictJsonObjectTests
     [InlineData("""{"ip": "a", "x": [1, /* c */ 2]}""", "line 1, byte 22")]
     public void A_comment_is_refused_by_position(string body, string position)
     {
-        Assert.Equal(new DeadLetterReason(InvalidKinds.Comment, $"body has a comment ({position})"), Refused(body));
+        Assert.Equal(new Rejection(InvalidKinds.Comment, $"body has a comment ({position})"), Refused(body));
     }
 
     [Theory]
@@ -81,7 +80,7 @@ public class StrictJsonObjectTests
     [InlineData("""{"x": {"y": 1,}}""", "line 1, byte 14")]
     public void A_trailing_comma_is_refused_by_position(string body, string position)
     {
-        Assert.Equal(new DeadLetterReason(InvalidKinds.TrailingComma, $"body has a comma before a closing bracket ({position})"), Refused(body));
+        Assert.Equal(new Rejection(InvalidKinds.TrailingComma, $"body has a comma before a closing bracket ({position})"), Refused(body));
     }
 
     [Theory]
@@ -94,7 +93,7 @@ public class StrictJsonObjectTests
     [InlineData("""{"ip": "a",,}""", "line 1, byte 12")]
     public void Broken_json_is_malformed_with_a_position(string body, string position)
     {
-        Assert.Equal(new DeadLetterReason(InvalidKinds.MalformedJson, $"body is not a valid JSON object ({position})"), Refused(body));
+        Assert.Equal(new Rejection(InvalidKinds.MalformedJson, $"body is not a valid JSON object ({position})"), Refused(body));
     }
 
     [Fact]

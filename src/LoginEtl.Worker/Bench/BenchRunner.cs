@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Persistence;
@@ -108,7 +109,7 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
         using var host = builder.Build();
         StartupChecks.ValidateOptions<SqsOptions>(host.Services);
         _sqsOptions = host.Services.GetRequiredService<IOptions<SqsOptions>>().Value;
-        _sqs = SqsClientFactory.Create(_sqsOptions);
+        _sqs = SqsClientFactory.Create(_sqsOptions.ServiceUrl);
         _database = new BenchDatabase(
             host.Services.GetRequiredService<IConfiguration>().GetConnectionString(LoginDatabaseRegistration.ConnectionStringName)!, Schema);
 
@@ -322,9 +323,9 @@ sealed class BenchRunner(string[] configurationArgs, int messageCount, double in
                 try
                 {
                     var (id, now) = (Guid.NewGuid().ToString(), DateTimeOffset.UtcNow);
-                    await dispatcher.Dispatch(body, headers, CancellationToken.None, new SqsDelivery(id, now, new InboxKey(id, now), 1));
+                    await dispatcher.Dispatch(body, headers, CancellationToken.None, new LoginDelivery(id, now, new InboxKey(id, now), 1));
                 }
-                catch (Exception ex) when (DeadLetterReason.TryClassify(ex, out _))
+                catch (Exception ex) when (LoginEventFaults.TryClassify(ex, out _))
                 {
                     // Malformed JSON fails the pipeline (an invalid event is rejected on its delivery instead):
                     // either way not stored, as the ETL would dead-letter it.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Amazon.SQS.Model;
+using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Sqs;
 
@@ -69,7 +70,7 @@ static class DeadLettersCommand
     // its first send, for one the service sent, the moment it was dead-lettered.
     static void Print(string queue, TimeSpan retention, List<Message> messages, DateTimeOffset now)
     {
-        var ages = messages.Select(m => (Message: m, Age: now - SqsDelivery.SentAtOf(m))).ToList();
+        var ages = messages.Select(m => (Message: m, Age: now - SqsMessages.SentAtOf(m))).ToList();
         var expiringSoon = ages.Count(a => retention - a.Age < TimeSpan.FromDays(1));
         Console.WriteLine($"{queue}: {messages.Count} dead letter(s), kept {retention.TotalDays:0.#} days from their send" +
             (messages.Count > 0 ? $"; {expiringSoon} expire within a day" : ""));

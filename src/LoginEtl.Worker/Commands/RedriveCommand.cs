@@ -3,6 +3,7 @@ using System.Globalization;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Sqs;
 
@@ -122,7 +123,7 @@ static class RedriveCommand
     // SQS moved itself keeps its id and send time) its own.
     static Dictionary<string, MessageAttributeValue> AttributesFor(Message message, MessageIdentity identities, ref int unverified)
     {
-        var identity = identities.Of(message, SqsDelivery.SentAtOf(message), out var forged);
+        var identity = identities.Of(message, SqsMessages.SentAtOf(message), out var forged);
         if (forged)
             unverified++;
         var attributes = (message.MessageAttributes ?? [])

@@ -1,5 +1,4 @@
 using LoginEtl.Worker.Hosting;
-using LoginEtl.Worker.Sqs;
 
 namespace LoginEtl.Worker.Commands;
 
@@ -9,8 +8,9 @@ static class RunCommand
     public static async Task<int> RunAsync(bool drain, string[] configurationArgs)
     {
         using var host = await LoginEtlHost.CreateRunHostAsync(drain, configurationArgs);
-        var receiver = host.Services.GetRequiredService<SqsReceiveEndpoint>();
-        await host.RunAsync();
-        return receiver.Crashed ? 1 : 0;
+        await host.StartAsync();
+        await host.WaitForShutdownAsync();
+        // The host stops when one of its services fails, and logs why; the run then failed.
+        return host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask is { IsFaulted: true }) ? 1 : 0;
     }
 }

@@ -1,17 +1,17 @@
 using LoginEtl.Worker.Contracts;
+using LoginEtl.Worker.Logins;
 using LoginEtl.Worker.Masking;
 using LoginEtl.Worker.Persistence;
-using LoginEtl.Worker.Sqs;
 using LoginEtl.Worker.Telemetry;
 using MassTransit;
 
 namespace LoginEtl.Worker.Consumers;
 
 /// <summary>
-/// Validates a login event, masks its personal fields, encodes its version and stores it once.
-/// An invalid event from SQS is rejected on its <see cref="SqsDelivery"/>, which the endpoint dead-letters; on
-/// any other transport it throws <see cref="InvalidLoginEventException"/>. A failed write throws what the
-/// database said.
+/// Validates a login event, masks its personal fields, encodes its version and stores it once, and leaves the outcome
+/// (stored, already stored, or rejected with a kind and a reason) in the context's <see cref="OutcomeSlot"/>. An
+/// invalid event is an outcome, not an exception, whatever made it invalid; a failed write throws what the database
+/// said, for the pipeline's retries and then the transport.
 /// </summary>
 public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter writer, LoginEtlTelemetry telemetry,
     ILogger<LoginEventConsumer> logger)
@@ -19,19 +19,16 @@ public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter
 {
     public async Task Consume(ConsumeContext<LoginEvent> context)
     {
-        ValidLoginEvent login;
-        try
-        {
-            login = LoginEventValidator.Validate(context.Message);
-        }
-        catch (InvalidLoginEventException ex) when (context.TryGetPayload<SqsDelivery>(out var delivery))
-        {
-            delivery.Reject(new DeadLetterReason(ex.Kind, ex.Message));
-            return;
-        }
+        var outcome = await StoreAsync(context.Message, DeliveryOf(context));
+        context.GetOrAddPayload(static () => new OutcomeSlot()).Outcome = outcome;
+    }
 
-        var masked = masking.Mask(login);
-        var (identity, loggedInAt, sentAt) = Identify(context);
+    async Task<LoginOutcome> StoreAsync(LoginEvent message, LoginDelivery delivery)
+    {
+        if (!LoginEventValidator.TryValidate(message, out var login, out var invalid))
+            return LoginOutcome.Rejected(invalid);
+        if (!masking.TryMask(login, out var masked, out var unmaskable))
+            return LoginOutcome.Rejected(unmaskable);
 
         var row = new UserLogin
         {
@@ -41,28 +38,29 @@ public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter
             MaskedDeviceId = masked.MaskedDeviceId,
             Locale = login.Locale,
             AppVersion = login.AppVersion,
-            CreateDate = DateOnly.FromDateTime(loggedInAt.UtcDateTime),
+            CreateDate = DateOnly.FromDateTime(delivery.Identity.FirstSentAt.UtcDateTime),
         };
 
-        var outcome = await writer.WriteAsync(identity, row, masked.Recovery);
+        var outcome = await writer.WriteAsync(delivery.Identity, row, masked.Recovery);
         masking.Committed(masked.Recovery);
-        telemetry.RecordLag(DateTimeOffset.UtcNow - sentAt);
-        if (outcome == WriteOutcome.AlreadyStored)
-            LogAlreadyStored(logger, identity.MessageId);
+        telemetry.RecordLag(DateTimeOffset.UtcNow - delivery.SentAt);
+        if (outcome == WriteOutcome.Stored)
+            return LoginOutcome.Stored;
+
+        LogAlreadyStored(logger, delivery.Identity.MessageId);
+        return LoginOutcome.AlreadyStored;
     }
 
-    // From SQS the message's identity comes with the delivery: the id and send time of its first delivery, which is
-    // also the login's time (a redriven login keeps its date), while the lag is measured from this delivery's own
-    // send. On any other transport (the test harness) MassTransit's message id stands in, keyed with the time its
-    // sequential id was made (the same for every delivery), and the send time is the login's time.
-    static (InboxKey Identity, DateTimeOffset LoggedInAt, DateTimeOffset SentAt) Identify(ConsumeContext context)
+    // What the transport said of the delivery, read-only. MassTransit's own transports (the test harness) say it in
+    // their headers: the message id, keyed with the time its sequential id was made (the same for every delivery).
+    static LoginDelivery DeliveryOf(ConsumeContext context)
     {
-        if (context.TryGetPayload<SqsDelivery>(out var delivery))
-            return (delivery.Identity, delivery.Identity.FirstSentAt, delivery.SentAt);
+        if (context.TryGetPayload<LoginDelivery>(out var delivery))
+            return delivery;
 
         var messageId = context.MessageId ?? throw new InvalidOperationException("The message has no message id to deduplicate on");
-        var sentAt = context.SentTime ?? DateTime.UtcNow;
-        return (new InboxKey(messageId.ToString(), new DateTimeOffset(NewId.FromGuid(messageId).Timestamp, TimeSpan.Zero)), sentAt, sentAt);
+        var identity = new InboxKey(messageId.ToString(), new DateTimeOffset(NewId.FromGuid(messageId).Timestamp, TimeSpan.Zero));
+        return new LoginDelivery(messageId.ToString(), context.SentTime ?? DateTime.UtcNow, identity, ReceiveCount: 1);
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Message {MessageId} was stored before; this delivery adds no row")]

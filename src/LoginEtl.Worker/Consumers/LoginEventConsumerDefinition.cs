@@ -44,8 +44,7 @@ public sealed class LoginEventConsumerDefinition(IOptions<RetryOptions> retry) :
                 r.None();
             else
                 r.Exponential(options.Limit, options.MinInterval, options.MaxInterval, options.MinInterval);
-            // A message that is wrong now is wrong on every retry.
-            r.Ignore<InvalidLoginEventException>();
+            // A body that cannot be read now cannot be read on any retry.
             r.Ignore<JsonException>();
             r.Ignore<SerializationException>();
         });

@@ -32,6 +32,7 @@ public static class LoginDatabaseRegistration
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<DatabaseAvailability>();
         builder.Services.AddSingleton<LoginWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LoginWriter>());
         return builder;
     }
 

@@ -26,6 +26,12 @@ public static class LoginEtlRegistration
         builder.Services.AddSingleton<InboxWindow>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboxWindow>());
         builder.Services.AddSingleton<DrainMonitor>();
+        // Before the endpoint, so that they stop after it: the pollers' last batches still need them to settle.
+        builder.Services.AddSingleton<VisibilityHeartbeat>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<VisibilityHeartbeat>());
+        builder.Services.AddSingleton<DeadLetterSender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadLetterSender>());
+        builder.Services.AddSingleton<SqsSettlement>();
         builder.Services.AddSingleton<SqsReceiveEndpoint>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SqsReceiveEndpoint>());
         builder.Services.AddHostedService<QueueDepthPoller>();

@@ -1,4 +1,5 @@
 using Amazon.SQS;
+using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Masking;
 using LoginEtl.Worker.Sqs;
 using Microsoft.Extensions.Options;
@@ -54,10 +55,10 @@ sealed class SqsCommandHost : IDisposable
     }
 
     public Task<string> QueueUrlAsync() =>
-        SqsQueues.ResolveUrlAsync(Sqs, Options.QueueName, "Sqs__QueueName", CancellationToken.None);
+        SqsQueueUrl.ResolveAsync(Sqs, Options.QueueName, "Sqs__QueueName", CancellationToken.None);
 
     public Task<string> DeadLetterQueueUrlAsync() =>
-        SqsQueues.ResolveUrlAsync(Sqs, Options.DeadLetterQueueName, "Sqs__DeadLetterQueueName", CancellationToken.None);
+        SqsQueueUrl.ResolveAsync(Sqs, Options.DeadLetterQueueName, "Sqs__DeadLetterQueueName", CancellationToken.None);
 
     public void Dispose() => _host.Dispose();
 }

@@ -1,4 +1,5 @@
 using Amazon.SQS;
+using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Sqs;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ public static class SqsRegistration
     public static IHostApplicationBuilder AddSqs(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SqsOptions>().BindConfiguration(SqsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(sp => SqsClientFactory.Create(sp.GetRequiredService<IOptions<SqsOptions>>().Value));
+        builder.Services.AddSingleton(sp => SqsClientFactory.Create(sp.GetRequiredService<IOptions<SqsOptions>>().Value.ServiceUrl));
         builder.Services.AddSingleton<SqsQueues>();
         return builder;
     }

@@ -1,4 +1,5 @@
-using LoginEtl.Worker.Consumers;
+using System.Diagnostics.CodeAnalysis;
+using LoginEtl.Worker.Logins;
 
 namespace LoginEtl.Worker.Masking;
 
@@ -30,18 +31,29 @@ public sealed class LoginMasking : IDisposable
 
     public string KeyId => _masker.KeyId;
 
-    /// <summary>Throws <see cref="InvalidLoginEventException"/> for a value too long for the mode to store.</summary>
-    public MaskedLogin Mask(ValidLoginEvent login)
+    /// <summary>
+    /// The masks of <paramref name="login"/>, or why a value cannot be masked (too long for encrypt mode to store): an
+    /// expected outcome, not an exception.
+    /// </summary>
+    public bool TryMask(ValidLoginEvent login, [NotNullWhen(true)] out MaskedLogin? masked, [NotNullWhen(false)] out Rejection? rejection)
     {
-        var maskedIp = Mask(MaskedField.Ip, login.Ip);
-        var maskedDeviceId = Mask(MaskedField.DeviceId, login.DeviceId);
+        masked = null;
+        if ((rejection = CheckLength(MaskedField.Ip, login.Ip) ?? CheckLength(MaskedField.DeviceId, login.DeviceId)) is not null)
+            return false;
+
+        var maskedIp = _masker.Mask(MaskedField.Ip, login.Ip);
+        var maskedDeviceId = _masker.Mask(MaskedField.DeviceId, login.DeviceId);
         if (_sealer is null)
-            return new MaskedLogin(maskedIp, maskedDeviceId, []);
+        {
+            masked = new MaskedLogin(maskedIp, maskedDeviceId, []);
+            return true;
+        }
 
         var records = new List<RecoveryRecord>(2);
         Seal(records, maskedIp, MaskedField.Ip, login.Ip);
         Seal(records, maskedDeviceId, MaskedField.DeviceId, login.DeviceId);
-        return new MaskedLogin(maskedIp, maskedDeviceId, records);
+        masked = new MaskedLogin(maskedIp, maskedDeviceId, records);
+        return true;
     }
 
     /// <summary>Remembers masks whose recovery records are committed, so they are not sealed again.</summary>
@@ -59,14 +71,10 @@ public sealed class LoginMasking : IDisposable
         }
     }
 
-    string Mask(MaskedField field, string value)
-    {
-        if (_masker.MaxValueBytes is { } max && System.Text.Encoding.UTF8.GetByteCount(value) > max)
-            throw new InvalidLoginEventException(InvalidKinds.TooLong,
-                $"{field.Name()} is longer than the {max} bytes that encrypt mode can store in 256 characters");
-
-        return _masker.Mask(field, value);
-    }
+    Rejection? CheckLength(MaskedField field, string value) =>
+        _masker.MaxValueBytes is { } max && System.Text.Encoding.UTF8.GetByteCount(value) > max
+            ? new Rejection(InvalidKinds.TooLong, $"{field.Name()} is longer than the {max} bytes that encrypt mode can store in 256 characters")
+            : null;
 
     void Seal(List<RecoveryRecord> records, string mask, MaskedField field, string value)
     {

@@ -2,9 +2,7 @@ using System.Globalization;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using LoginEtl.Worker.Persistence;
-using LoginEtl.Worker.Sqs;
-using Microsoft.EntityFrameworkCore;
+using LoginEtl.Worker.Aws;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -18,14 +16,13 @@ namespace LoginEtl.Worker.Outbox;
 public sealed partial class OutboxSender(
     IAmazonSQS sqs,
     OutboxSignal signal,
-    IDbContextFactory<LoginDbContext> contexts,
+    NpgsqlDataSource dataSource,
     IOptions<OutboxOptions> options,
     ILogger<OutboxSender> logger) : BackgroundService
 {
     const int RowsPerTransaction = 100;
     const string MessageTypeAttribute = "loginetl.message-type";
     static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
-    static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     string? _queueUrl;
 
@@ -33,7 +30,7 @@ public sealed partial class OutboxSender(
     public async Task ResolveAsync(CancellationToken cancellationToken)
     {
         if (signal.Enabled)
-            _queueUrl = await SqsQueues.ResolveUrlAsync(sqs, options.Value.QueueName!, "Outbox__QueueName", cancellationToken);
+            _queueUrl = await SqsQueueUrl.ResolveAsync(sqs, options.Value.QueueName!, "Outbox__QueueName", cancellationToken);
     }
 
     /// <summary>Whether committed events are still waiting to be sent.</summary>
@@ -41,8 +38,8 @@ public sealed partial class OutboxSender(
     {
         if (!signal.Enabled)
             return false;
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Outbox.AnyAsync(cancellationToken);
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT FROM loginetl_outbox)");
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -50,13 +47,13 @@ public sealed partial class OutboxSender(
         if (!signal.Enabled)
             return;
 
-        var failures = 0;
+        var sending = Backoff.Forever(ex => ex is NpgsqlException || SqsFailures.IsTransient(ex),
+            (ex, delay) => LogSendFailed(logger, ex.GetType().Name, ex.Message, delay));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var sent = await SendPendingAsync(stoppingToken);
-                failures = 0;
+                var sent = await sending.ExecuteAsync(static (sender, token) => new ValueTask<int>(sender.SendPendingAsync(token)), this, stoppingToken);
                 if (sent < RowsPerTransaction)
                     await signal.WaitAsync(IdlePoll, stoppingToken);
             }
@@ -64,21 +61,12 @@ public sealed partial class OutboxSender(
             {
                 break;
             }
-            catch (Exception ex) when (ex is NpgsqlException || SqsFailures.IsTransient(ex))
-            {
-                var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 200 * Math.Pow(2, Math.Min(++failures, 10))))
-                    * (0.5 + Random.Shared.NextDouble() / 2);
-                LogSendFailed(logger, ex.GetType().Name, ex.Message, backoff);
-                await Task.Delay(backoff, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
         }
     }
 
     async Task<int> SendPendingAsync(CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         var rows = new List<(long Id, string Body)>(RowsPerTransaction);

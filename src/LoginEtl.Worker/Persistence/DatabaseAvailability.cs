@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace LoginEtl.Worker.Persistence;
@@ -9,7 +8,7 @@ namespace LoginEtl.Worker.Persistence;
 /// taking messages (each receive would only add to the message's receive count, and after maxReceiveCount SQS
 /// would dead-letter a valid message) and a probe checks the database every second until it answers again.
 /// </summary>
-public sealed partial class DatabaseAvailability(IDbContextFactory<LoginDbContext> contexts, ILogger<DatabaseAvailability> logger)
+public sealed partial class DatabaseAvailability(NpgsqlDataSource dataSource, ILogger<DatabaseAvailability> logger)
 {
     static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
 
@@ -54,10 +53,7 @@ public sealed partial class DatabaseAvailability(IDbContextFactory<LoginDbContex
             await Task.Delay(ProbeInterval);
             try
             {
-                await using var db = await contexts.CreateDbContextAsync();
-                var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-                await connection.OpenAsync();
-                await using var command = new NpgsqlCommand("SELECT 1", connection);
+                await using var command = dataSource.CreateCommand("SELECT 1");
                 await command.ExecuteScalarAsync();
                 break;
             }

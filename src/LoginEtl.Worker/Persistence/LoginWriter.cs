@@ -22,7 +22,7 @@ public enum WriteOutcome
 /// each row with its inbox record, so a message delivered twice is stored once. Every caller learns
 /// the outcome of its own login once the transaction that holds it has committed (or failed).
 /// </summary>
-public sealed class LoginWriter : IAsyncDisposable
+public sealed class LoginWriter : BackgroundService
 {
     // One statement per batch: the inbox insert says which messages are new, and only their rows (and, with the
     // outbox on, their events) go in. Entries moved from the first inbox had no send time; they are matched on the
@@ -64,7 +64,6 @@ public sealed class LoginWriter : IAsyncDisposable
     readonly DatabaseAvailability _availability;
     readonly OutboxSignal _outbox;
     readonly Channel<PendingLogin> _queue = Channel.CreateUnbounded<PendingLogin>(new UnboundedChannelOptions { SingleReader = true });
-    readonly Task _loop;
 
     public LoginWriter(NpgsqlDataSource dataSource, IOptions<WriterOptions> options, LoginEtlTelemetry telemetry,
         DatabaseAvailability availability, OutboxSignal outbox)
@@ -74,7 +73,6 @@ public sealed class LoginWriter : IAsyncDisposable
         _options = options.Value;
         _telemetry = telemetry;
         _availability = availability;
-        _loop = Task.Run(RunAsync);
     }
 
     /// <summary>
@@ -91,22 +89,30 @@ public sealed class LoginWriter : IAsyncDisposable
         return pending.Completion.Task;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
-    }
-
-    async Task RunAsync()
+    // Runs until the host stops it, which it does after the pollers and the consumer (they are registered after it);
+    // what is queued then is still committed.
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var reader = _queue.Reader;
         var batch = new List<PendingLogin>(_options.MaxBatchSize);
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            await GatherAsync(reader, batch).ConfigureAwait(false);
-            await CommitAsync(batch).ConfigureAwait(false);
-            batch.Clear();
+            while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+                await CommitNextAsync(reader, batch).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            _queue.Writer.TryComplete();
+            while (reader.TryPeek(out _))
+                await CommitNextAsync(reader, batch).ConfigureAwait(false);
+        }
+    }
+
+    async Task CommitNextAsync(ChannelReader<PendingLogin> reader, List<PendingLogin> batch)
+    {
+        await GatherAsync(reader, batch).ConfigureAwait(false);
+        await CommitAsync(batch).ConfigureAwait(false);
+        batch.Clear();
     }
 
     // What is queued, and while the batch is short and BatchWait has not passed, what arrives next. The wait

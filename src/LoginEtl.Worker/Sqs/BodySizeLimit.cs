@@ -1,5 +1,5 @@
 using System.Text;
-using LoginEtl.Worker.Consumers;
+using LoginEtl.Worker.Logins;
 
 namespace LoginEtl.Worker.Sqs;
 
@@ -10,7 +10,7 @@ namespace LoginEtl.Worker.Sqs;
 public static class BodySizeLimit
 {
     /// <summary>The too_large reason for a body over <paramref name="maxBytes"/> UTF-8 bytes; null when it fits.</summary>
-    public static DeadLetterReason? Check(string body, int maxBytes)
+    public static Rejection? Check(string body, int maxBytes)
     {
         // A UTF-16 unit takes one to three UTF-8 bytes, so a body of at most a third of the limit in units fits
         // whatever its characters: a real event is decided by its length alone. Past that the bytes are counted
@@ -21,6 +21,6 @@ public static class BodySizeLimit
         var bytes = Encoding.UTF8.GetByteCount(body);
         return bytes <= maxBytes
             ? null
-            : new DeadLetterReason(InvalidKinds.TooLarge, $"body is {bytes} bytes; at most {maxBytes} are allowed");
+            : new Rejection(InvalidKinds.TooLarge, $"body is {bytes} bytes; at most {maxBytes} are allowed");
     }
 }

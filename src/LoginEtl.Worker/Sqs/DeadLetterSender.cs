@@ -4,23 +4,29 @@ using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using LoginEtl.Worker.Telemetry;
+using LoginEtl.Worker.Aws;
+using LoginEtl.Worker.Logins;
+using LoginEtl.Worker.Persistence;
+using Microsoft.Extensions.Options;
 
 namespace LoginEtl.Worker.Sqs;
 
 /// <summary>
-/// Moves invalid messages to the dead-letter queue for all pollers together: up to ten to a SendMessageBatch
-/// call, each deleted from the source queue only once the dead-letter queue acknowledged it. A poller hands a
-/// message over and goes on with its next receive; the sender holds at most <see cref="Capacity"/> messages and
-/// <see cref="MaxHeldKiB"/> KiB of them, so a queue full of bad input, small or as large as SQS allows, slows the
-/// pollers down instead of piling up here. A message the dead-letter
-/// queue refused is left on the source queue with its redelivery delay, as a transient failure would be.
+/// The way to the dead-letter queue, for all pollers together: up to ten messages to a SendMessageBatch call, waiting at
+/// most <see cref="Linger"/> for a batch to fill, a few batches at once. It only sends: each caller learns whether the
+/// dead-letter queue took its message, and <see cref="SqsSettlement"/> settles it. It holds at most
+/// <see cref="MaxHeldKiB"/> KiB of messages, so a flood of the largest bodies slows the pollers down instead of piling
+/// up here.
 /// </summary>
-sealed partial class DeadLetterSender
+public sealed partial class DeadLetterSender(
+    IAmazonSQS sqs,
+    SqsQueues queues,
+    MessageIdentity identities,
+    IOptions<SqsOptions> options,
+    ILogger<DeadLetterSender> logger) : BackgroundService
 {
-    public const int Capacity = 200;
-    // Four batches at SendMessageBatch's limit being sent and as many gathered: 200 invalid events of a few hundred
-    // bytes are far below it, while 200 bodies of 256 KiB (512 KiB each as .NET strings) would be 100 MiB.
+    // Four batches at SendMessageBatch's limit being sent and as many gathered: invalid events of a few hundred bytes are
+    // far below it, while 200 bodies of 256 KiB (512 KiB each as .NET strings) would be 100 MiB.
     public const int MaxHeldKiB = 2 * 1024;
     const int MaxEntries = 10;
     const int MaxConcurrentBatches = 4;
@@ -31,14 +37,7 @@ sealed partial class DeadLetterSender
     /// <summary>How long the first message of a batch waits for others to join it.</summary>
     static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(100);
 
-    readonly IAmazonSQS _sqs;
-    readonly SqsQueues _queues;
-    readonly SqsOptions _options;
-    readonly MessageIdentity _identities;
-    readonly LoginEtlTelemetry _telemetry;
-    readonly ILogger _logger;
-    readonly Channel<DeadLetter> _pending = Channel.CreateBounded<DeadLetter>(
-        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait });
+    readonly Channel<DeadLetter> _pending = Channel.CreateUnbounded<DeadLetter>(new UnboundedChannelOptions { SingleReader = true });
     readonly SemaphoreSlim _batchSlots = new(MaxConcurrentBatches, MaxConcurrentBatches);
     readonly ConcurrencyLimiter _heldKiB = new(new ConcurrencyLimiterOptions
     {
@@ -46,61 +45,48 @@ sealed partial class DeadLetterSender
         QueueLimit = int.MaxValue,
         QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
     });
-    readonly Task _loop;
-
-    public DeadLetterSender(IAmazonSQS sqs, SqsQueues queues, SqsOptions options, MessageIdentity identities, LoginEtlTelemetry telemetry,
-        ILogger logger)
-    {
-        _sqs = sqs;
-        _queues = queues;
-        _options = options;
-        _identities = identities;
-        _telemetry = telemetry;
-        _logger = logger;
-        _loop = Task.Run(RunAsync);
-    }
 
     /// <summary>
-    /// Takes over <paramref name="message"/> once there is room for it: from here on the sender settles it and
-    /// reports it settled.
+    /// Sends <paramref name="message"/> to the dead-letter queue, untouched, with <paramref name="rejection"/> and its
+    /// identity as attributes; true once the queue has it, false when it refused it or could not be reached.
     /// </summary>
-    public async ValueTask HandOverAsync(Message message, SqsDelivery delivery, DeadLetterReason reason)
+    public async Task<bool> SendAsync(Message message, InboxKey identity, Rejection rejection)
     {
-        var attributes = Attributes(message, delivery, reason);
+        var attributes = Attributes(message, identity, rejection);
         var bytes = SizeOf(message, attributes);
         // In whole KiB; a message larger than the whole allowance waits until nothing else is held.
-        var lease = await _heldKiB.AcquireAsync(Math.Min((bytes + 1023) / 1024, MaxHeldKiB));
-        try
+        var letter = new DeadLetter(message, identity, rejection, attributes, bytes, await _heldKiB.AcquireAsync(Math.Min((bytes + 1023) / 1024, MaxHeldKiB)));
+        if (!_pending.Writer.TryWrite(letter))
         {
-            await _pending.Writer.WriteAsync(new DeadLetter(message, delivery, reason, attributes, bytes, lease));
+            letter.Lease.Dispose();
+            return false;
         }
-        catch
-        {
-            lease.Dispose();
-            throw;
-        }
+
+        return await letter.Sent.Task;
     }
 
-    /// <summary>Sends and settles everything handed over; no more messages may come.</summary>
-    public async Task CompleteAsync()
+    // Runs until the host stops it, which it does once the pollers have stopped (they are registered after it), and then
+    // sends what is still pending.
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _pending.Writer.TryComplete();
-        await _loop;
-        await _heldKiB.DisposeAsync();
-    }
-
-    async Task RunAsync()
-    {
+        await using var stop = stoppingToken.Register(() => _pending.Writer.TryComplete());
         var reader = _pending.Reader;
-        while (await reader.WaitToReadAsync())
+        while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             var batch = await GatherAsync(reader);
-            await _batchSlots.WaitAsync();
-            _ = SendAndReleaseSlotAsync(batch);
+            await _batchSlots.WaitAsync(CancellationToken.None);
+            _ = SendBatchAsync(batch);
         }
 
         for (var i = 0; i < MaxConcurrentBatches; i++)
-            await _batchSlots.WaitAsync();
+            await _batchSlots.WaitAsync(CancellationToken.None);
+    }
+
+    public override void Dispose()
+    {
+        _heldKiB.Dispose();
+        _batchSlots.Dispose();
+        base.Dispose();
     }
 
     // Up to ten messages within the size limit, waiting at most Linger after the first for the others.
@@ -134,34 +120,15 @@ sealed partial class DeadLetterSender
         return batch;
     }
 
-    async Task SendAndReleaseSlotAsync(List<DeadLetter> batch)
-    {
-        try
-        {
-            await SendAsync(batch);
-        }
-        catch (Exception ex)
-        {
-            // Not settled: the messages come back when their visibility runs out.
-            LogBatchCrashed(_logger, batch.Count, ex);
-        }
-        finally
-        {
-            foreach (var letter in batch)
-                letter.Lease.Dispose();
-            _batchSlots.Release();
-        }
-    }
-
-    async Task SendAsync(List<DeadLetter> batch)
+    async Task SendBatchAsync(List<DeadLetter> batch)
     {
         var failures = new (string Type, string Error)?[batch.Count];
         try
         {
-            var response = await _sqs.SendMessageBatchAsync(new SendMessageBatchRequest
+            var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
             {
-                QueueUrl = _queues.DeadLetterQueueUrl,
-                Entries = batch.Select((letter, i) => new SendMessageBatchRequestEntry(Id(i), letter.Message.Body)
+                QueueUrl = queues.DeadLetterQueueUrl,
+                Entries = batch.Select((letter, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), letter.Message.Body)
                 {
                     MessageAttributes = letter.Attributes,
                 }).ToList(),
@@ -173,46 +140,39 @@ sealed partial class DeadLetterSender
         {
             Array.Fill(failures, (ex.GetType().Name, ex.Message));
         }
-
-        try
+        catch (Exception ex)
         {
-            var settlements = new SqsReceiveEndpoint.Settlement[batch.Count];
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var letter = batch[i];
-                if (failures[i] is { } failure)
-                {
-                    LogDeadLetterFailed(_logger, letter.Message.MessageId, letter.Reason.Kind, failure.Type, failure.Error);
-                    settlements[i] = new(Delete: false, _options.RedeliveryDelayFor(letter.Delivery.ReceiveCount));
-                }
-                else
-                {
-                    _telemetry.DeadLettered(letter.Reason.Kind);
-                    LogDeadLettered(_logger, letter.Message.MessageId, letter.Reason.Kind, letter.Reason.Reason);
-                    settlements[i] = SqsReceiveEndpoint.Settlement.Deleted;
-                }
-            }
-
-            // Deleted only once the dead-letter queue has it; a refused one is left with its redelivery delay.
-            await SqsReceiveEndpoint.SettleAsync(_sqs, _queues.QueueUrl, batch.ConvertAll(letter => letter.Message), settlements, _logger);
+            LogBatchCrashed(logger, batch.Count, ex);
+            Array.Fill(failures, (ex.GetType().Name, ex.Message));
         }
         finally
         {
-            _telemetry.Settled(batch.Count);
+            _batchSlots.Release();
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var letter = batch[i];
+            letter.Lease.Dispose();
+            if (failures[i] is { } failure)
+                LogDeadLetterFailed(logger, letter.Identity.MessageId, letter.Rejection.Kind, failure.Type, failure.Error);
+            else
+                LogDeadLettered(logger, letter.Identity.MessageId, letter.Rejection.Kind, letter.Rejection.Reason);
+            letter.Sent.TrySetResult(failures[i] is null);
         }
     }
 
     // The reason travels as attributes next to the untouched body, with the message's identity (the id of its first
     // delivery, which a redrive keeps) and the producer's own attributes as far as SQS's limit of ten allows.
-    Dictionary<string, MessageAttributeValue> Attributes(Message message, SqsDelivery delivery, DeadLetterReason reason)
+    Dictionary<string, MessageAttributeValue> Attributes(Message message, InboxKey identity, Rejection rejection)
     {
         var attributes = new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal)
         {
-            [DeadLetterAttributes.ErrorKind] = StringAttribute(reason.Kind),
-            [DeadLetterAttributes.ErrorReason] = StringAttribute(reason.Reason),
-            [DeadLetterAttributes.OriginalMessageId] = StringAttribute(delivery.Identity.MessageId),
-            [DeadLetterAttributes.SourceQueue] = StringAttribute(_options.QueueName),
-            [MessageIdentity.Attribute] = _identities.AttributeFor(delivery.Identity, message.Body),
+            [DeadLetterAttributes.ErrorKind] = StringAttribute(rejection.Kind),
+            [DeadLetterAttributes.ErrorReason] = StringAttribute(rejection.Reason),
+            [DeadLetterAttributes.OriginalMessageId] = StringAttribute(identity.MessageId),
+            [DeadLetterAttributes.SourceQueue] = StringAttribute(options.Value.QueueName),
+            [MessageIdentity.Attribute] = identities.AttributeFor(identity, message.Body),
         };
         foreach (var (name, value) in message.MessageAttributes ?? [])
         {
@@ -225,16 +185,17 @@ sealed partial class DeadLetterSender
 
     static MessageAttributeValue StringAttribute(string value) => new() { DataType = "String", StringValue = value };
 
-    static string Id(int index) => index.ToString(CultureInfo.InvariantCulture);
-
     // As SQS counts a message's size: the body and every attribute's name, type and value, in UTF-8.
     static int SizeOf(Message message, Dictionary<string, MessageAttributeValue> attributes) =>
         Encoding.UTF8.GetByteCount(message.Body) + attributes.Sum(a =>
             Encoding.UTF8.GetByteCount(a.Key) + Encoding.UTF8.GetByteCount(a.Value.DataType ?? "")
             + Encoding.UTF8.GetByteCount(a.Value.StringValue ?? "") + (a.Value.BinaryValue?.Length is { } binary ? (int)binary : 0));
 
-    sealed record DeadLetter(Message Message, SqsDelivery Delivery, DeadLetterReason Reason,
-        Dictionary<string, MessageAttributeValue> Attributes, int Bytes, RateLimitLease Lease);
+    sealed record DeadLetter(Message Message, InboxKey Identity, Rejection Rejection,
+        Dictionary<string, MessageAttributeValue> Attributes, int Bytes, RateLimitLease Lease)
+    {
+        public TaskCompletionSource<bool> Sent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Message {MessageId} dead-lettered: {ErrorKind}: {ErrorReason}")]
     static partial void LogDeadLettered(ILogger logger, string messageId, string errorKind, string errorReason);

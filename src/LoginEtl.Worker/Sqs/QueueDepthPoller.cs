@@ -1,3 +1,4 @@
+using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Telemetry;
 
 namespace LoginEtl.Worker.Sqs;

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginEtl.Worker.Aws;
+using Microsoft.Extensions.Options;
 
 namespace LoginEtl.Worker.Sqs;
 
@@ -10,81 +12,60 @@ namespace LoginEtl.Worker.Sqs;
 /// Keeps received batches invisible while they are processed: one loop for all pollers renews, every half
 /// visibility timeout, the timeout of each batch still held, so a slow database never lets another replica
 /// take the same messages. A batch is let go before it is settled and never renewed after that, so a renewal
-/// never overrides a delete or a redelivery delay.
+/// never overrides a delete or a redelivery delay. Off with <c>Sqs__VisibilityHeartbeat=false</c>.
 /// </summary>
-sealed partial class VisibilityHeartbeat : IAsyncDisposable
+public sealed partial class VisibilityHeartbeat(IAmazonSQS sqs, SqsQueues queues, IOptions<SqsOptions> options,
+    ILogger<VisibilityHeartbeat> logger) : BackgroundService
 {
-    readonly IAmazonSQS _sqs;
-    readonly string _queueUrl;
-    readonly ILogger _logger;
-    readonly TimeSpan _interval;
-    readonly int _timeoutSeconds;
     readonly ConcurrentDictionary<Lease, byte> _held = new();
-    readonly CancellationTokenSource _stop = new();
-    readonly Task _loop;
-
-    public VisibilityHeartbeat(IAmazonSQS sqs, string queueUrl, TimeSpan visibilityTimeout, ILogger logger)
-    {
-        _sqs = sqs;
-        _queueUrl = queueUrl;
-        _logger = logger;
-        _interval = visibilityTimeout / 2 > TimeSpan.FromSeconds(1) ? visibilityTimeout / 2 : TimeSpan.FromSeconds(1);
-        _timeoutSeconds = Math.Max(1, (int)Math.Ceiling(visibilityTimeout.TotalSeconds));
-        _loop = Task.Run(RunAsync);
-    }
 
     /// <summary>Renews <paramref name="messages"/> until the returned lease is disposed.</summary>
     public Lease Hold(IReadOnlyList<Message> messages)
     {
         var lease = new Lease(this, messages);
-        _held.TryAdd(lease, 0);
+        if (options.Value.VisibilityHeartbeat)
+            _held.TryAdd(lease, 0);
         return lease;
     }
 
-    async Task RunAsync()
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.VisibilityHeartbeat)
+            return;
+
+        // The queue's timeout is known once the queues are resolved, before the host starts.
+        var timeout = queues.VisibilityTimeout;
+        var interval = timeout / 2 > TimeSpan.FromSeconds(1) ? timeout / 2 : TimeSpan.FromSeconds(1);
+        var timeoutSeconds = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
         // A quarter of the interval: a batch is renewed at most a quarter interval late, well before it expires.
-        using var timer = new PeriodicTimer(_interval / 4);
-        try
+        using var timer = new PeriodicTimer(interval / 4);
+        while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default))
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
-            {
-                var due = _held.Keys.Where(lease => lease.IsDue(_interval)).ToList();
-                // A renewal that failed for good faults its lease, and the poller holding it sees the error.
-                await Task.WhenAll(due.Select(lease => lease.RenewAsync())).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
+            var due = _held.Keys.Where(lease => lease.IsDue(interval)).ToList();
+            // A renewal that failed is logged; the batch is tried again at the next tick.
+            await Task.WhenAll(due.Select(lease => lease.RenewAsync(timeoutSeconds)));
         }
     }
 
-    async Task ExtendAsync(IReadOnlyList<Message> messages)
+    async Task ExtendAsync(IReadOnlyList<Message> messages, int timeoutSeconds)
     {
         try
         {
-            var response = await _sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
+            var response = await sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
             {
-                QueueUrl = _queueUrl,
+                QueueUrl = queues.QueueUrl,
                 Entries = messages.Select((m, i) => new ChangeMessageVisibilityBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle)
                 {
-                    VisibilityTimeout = _timeoutSeconds,
+                    VisibilityTimeout = timeoutSeconds,
                 }).ToList(),
             });
             if (response.Failed is { Count: > 0 } failed)
-                LogExtendFailed(_logger, failed.Count, failed[0].Code);
+                LogExtendFailed(logger, failed.Count, failed[0].Code);
         }
         catch (Exception ex) when (SqsFailures.IsTransient(ex))
         {
-            LogExtendFailed(_logger, messages.Count, ex.GetType().Name);
+            LogExtendFailed(logger, messages.Count, ex.GetType().Name);
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _loop;
-        _stop.Dispose();
     }
 
     /// <summary>One batch held by a poller.</summary>
@@ -105,14 +86,14 @@ sealed partial class VisibilityHeartbeat : IAsyncDisposable
 
         internal bool IsDue(TimeSpan interval) => Stopwatch.GetElapsedTime(Interlocked.Read(ref _renewedAt)) >= interval;
 
-        internal Task RenewAsync()
+        internal Task RenewAsync(int timeoutSeconds)
         {
             lock (_gate)
             {
                 if (_released || _renewal is { IsCompleted: false })
                     return Task.CompletedTask;
                 Interlocked.Exchange(ref _renewedAt, Stopwatch.GetTimestamp());
-                return _renewal = _heartbeat.ExtendAsync(_messages);
+                return _renewal = _heartbeat.ExtendAsync(_messages, timeoutSeconds);
             }
         }
 

@@ -79,9 +79,15 @@ sealed partial class EtlProcess : IDisposable
 
     public void Kill() => _process.Kill();
 
-    public void Terminate()
+    /// <summary>SIGTERM, as an orchestrator stops a replica.</summary>
+    public void Terminate() => Signal("-TERM");
+
+    /// <summary>SIGINT, as Ctrl+C at a terminal.</summary>
+    public void Interrupt() => Signal("-INT");
+
+    void Signal(string signal)
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
     }
 

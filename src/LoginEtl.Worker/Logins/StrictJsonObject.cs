@@ -1,8 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using LoginEtl.Worker.Consumers;
 
-namespace LoginEtl.Worker.Sqs;
+namespace LoginEtl.Worker.Logins;
 
 /// <summary>
 /// One pass of <see cref="Utf8JsonReader"/> over a body before MassTransit deserializes it: the body must be a
@@ -24,14 +23,14 @@ public static class StrictJsonObject
         MaxDepth = MaxDepth,
     };
 
-    static readonly DeadLetterReason NotAnObject = new(InvalidKinds.NotAnObject, "body is not a JSON object");
+    static readonly Rejection NotAnObject = new(InvalidKinds.NotAnObject, "body is not a JSON object");
 
     // The event's fields, by the bit that marks them seen in the top-level object.
     static readonly string[] Fields = ["user_id", "device_type", "ip", "device_id", "locale", "app_version"];
     static readonly byte[][] FieldsUtf8 = [.. Fields.Select(Encoding.UTF8.GetBytes)];
 
     /// <summary>The reason <paramref name="utf8"/> is not a strict JSON object; null when it is one.</summary>
-    public static DeadLetterReason? Check(ReadOnlySpan<byte> utf8)
+    public static Rejection? Check(ReadOnlySpan<byte> utf8)
     {
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         try
@@ -55,12 +54,11 @@ public static class StrictJsonObject
         }
         catch (JsonException ex)
         {
-            DeadLetterReason.TryClassify(ex, out var malformed);
-            return malformed;
+            return Rejection.FromJson(ex);
         }
     }
 
-    static DeadLetterReason? CheckObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8)
+    static Rejection? CheckObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8)
     {
         var fieldsSeen = 0;
         HashSet<string>?[]? names = null;
@@ -127,11 +125,11 @@ public static class StrictJsonObject
         return before.Length > 0 && before[^1] == (byte)',' ? before.Length - 1 : null;
     }
 
-    static DeadLetterReason Refuse(string kind, string what, ReadOnlySpan<byte> utf8, long index)
+    static Rejection Refuse(string kind, string what, ReadOnlySpan<byte> utf8, long index)
     {
         var preceding = utf8[..(int)index];
         var lineStart = preceding.LastIndexOf((byte)'\n') + 1;
         var line = preceding.Count((byte)'\n') + 1;
-        return new DeadLetterReason(kind, $"{what} (line {line}, byte {index - lineStart + 1})");
+        return new Rejection(kind, $"{what} (line {line}, byte {index - lineStart + 1})");
     }
 }

@@ -2,21 +2,21 @@ using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.SQS;
 
-namespace LoginEtl.Worker.Sqs;
+namespace LoginEtl.Worker.Aws;
 
 static class SqsClientFactory
 {
     /// <summary>
-    /// A client for <see cref="SqsOptions.ServiceUrl"/> when it is set; otherwise the SDK's own resolution
+    /// A client for <paramref name="serviceUrl"/> (<c>Sqs__ServiceUrl</c>) when it is set; otherwise the SDK's own resolution
     /// of region, endpoint (AWS_ENDPOINT_URL_SQS) and credentials. No credentials anywhere in the SDK's chain
     /// is a <see cref="StartupException"/>.
     /// </summary>
-    public static IAmazonSQS Create(SqsOptions options)
+    public static IAmazonSQS Create(string? serviceUrl)
     {
         var config = new AmazonSQSConfig();
-        if (!string.IsNullOrEmpty(options.ServiceUrl))
+        if (!string.IsNullOrEmpty(serviceUrl))
         {
-            config.ServiceURL = options.ServiceUrl;
+            config.ServiceURL = serviceUrl;
             config.AuthenticationRegion = Environment.GetEnvironmentVariable("AWS_REGION") ?? "us-east-1";
         }
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Amazon.Runtime;
 
-namespace LoginEtl.Worker.Sqs;
+namespace LoginEtl.Worker.Aws;
 
 static class SqsFailures
 {

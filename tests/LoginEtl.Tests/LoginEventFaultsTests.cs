@@ -2,12 +2,12 @@ using System.Runtime.Serialization;
 using System.Text.Json;
 using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Contracts;
-using LoginEtl.Worker.Sqs;
+using LoginEtl.Worker.Logins;
 using MassTransit;
 
 namespace LoginEtl.Tests;
 
-public class DeadLetterReasonTests
+public class LoginEventFaultsTests
 {
     const string Ip = "203.0.113.77";
     const string DeviceId = "555-12-3456";
@@ -15,38 +15,25 @@ public class DeadLetterReasonTests
     static JsonException DeserializationError(string body) =>
         Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<LoginEvent>(body));
 
-    static DeadLetterReason Classify(Exception exception)
+    static Rejection Classify(Exception exception)
     {
-        Assert.True(DeadLetterReason.TryClassify(exception, out var reason));
+        Assert.True(LoginEventFaults.TryClassify(exception, out var reason));
         Assert.DoesNotContain(Ip, reason.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(DeviceId, reason.Reason, StringComparison.Ordinal);
         return reason;
     }
 
-    public static TheoryData<string> Kinds => new()
-    {
-        InvalidKinds.MissingField, InvalidKinds.EmptyField, InvalidKinds.TooLong, InvalidKinds.InvalidText, InvalidKinds.InvalidAppVersion,
-    };
-
-    [Theory]
-    [MemberData(nameof(Kinds))]
-    public void An_invalid_login_keeps_its_kind_and_reason(string kind)
-    {
-        var invalid = new InvalidLoginEventException(kind, "locale is 40 characters long; at most 32 are allowed");
-
-        Assert.Equal(new DeadLetterReason(kind, "locale is 40 characters long; at most 32 are allowed"), Classify(invalid));
-    }
-
     [Fact]
-    public void An_invalid_login_is_found_inside_aggregate_and_wrapping_exceptions()
+    public void A_deserialization_error_is_found_inside_aggregate_and_wrapping_exceptions()
     {
-        var invalid = new InvalidLoginEventException(InvalidKinds.TooLong, "user_id is 129 characters long; at most 128 are allowed");
-        var expected = new DeadLetterReason(InvalidKinds.TooLong, "user_id is 129 characters long; at most 128 are allowed");
+        var error = DeserializationError("""{"user_id": 12}""");
+        var expected = Classify(error);
 
-        Assert.Equal(expected, Classify(new AggregateException(invalid)));
-        Assert.Equal(expected, Classify(new AggregateException(new TimeoutException("slow"), invalid)));
-        Assert.Equal(expected, Classify(new AggregateException(new AggregateException(invalid))));
-        Assert.Equal(expected, Classify(new InvalidOperationException("consumer faulted", invalid)));
+        Assert.Equal(InvalidKinds.WrongType, expected.Kind);
+        Assert.Equal(expected, Classify(new AggregateException(error)));
+        Assert.Equal(expected, Classify(new AggregateException(new TimeoutException("slow"), error)));
+        Assert.Equal(expected, Classify(new AggregateException(new AggregateException(error))));
+        Assert.Equal(expected, Classify(new InvalidOperationException("consumer faulted", error)));
     }
 
     [Theory]
@@ -72,7 +59,7 @@ public class DeadLetterReasonTests
     {
         var reason = Classify(DeserializationError("{\n  \"ip\": \"203.0.113.77\",\n  \"user_id\": 12\n}"));
 
-        Assert.Equal(new DeadLetterReason(InvalidKinds.WrongType, "user_id is not a string or null, or its value is not valid JSON (line 3, byte 16)"), reason);
+        Assert.Equal(new Rejection(InvalidKinds.WrongType, "user_id is not a string or null, or its value is not valid JSON (line 3, byte 16)"), reason);
     }
 
     [Theory]
@@ -92,7 +79,7 @@ public class DeadLetterReasonTests
     {
         var reason = Classify(DeserializationError(body));
 
-        Assert.Equal(new DeadLetterReason(InvalidKinds.MalformedJson, $"body is not a valid JSON object ({position})"), reason);
+        Assert.Equal(new Rejection(InvalidKinds.MalformedJson, $"body is not a valid JSON object ({position})"), reason);
     }
 
     [Fact]
@@ -112,7 +99,7 @@ public class DeadLetterReasonTests
         var truncated = Classify(new SerializationException("wrapped", DeserializationError("""{"user_id": "x",""")));
         var wrongType = Classify(new SerializationException("wrapped", DeserializationError("""{"device_id": 5553456}""")));
 
-        Assert.Equal(new DeadLetterReason(InvalidKinds.MalformedJson, "body is not a valid JSON object (line 1, byte 16)"), truncated);
+        Assert.Equal(new Rejection(InvalidKinds.MalformedJson, "body is not a valid JSON object (line 1, byte 16)"), truncated);
         Assert.Equal(InvalidKinds.WrongType, wrongType.Kind);
         Assert.StartsWith("device_id ", wrongType.Reason, StringComparison.Ordinal);
     }
@@ -120,7 +107,7 @@ public class DeadLetterReasonTests
     [Fact]
     public void A_serialization_exception_without_a_json_error_is_malformed()
     {
-        Assert.Equal(new DeadLetterReason(InvalidKinds.MalformedJson, "body could not be deserialized"),
+        Assert.Equal(new Rejection(InvalidKinds.MalformedJson, "body could not be deserialized"),
             Classify(new SerializationException($"could not read {Ip}")));
     }
 
@@ -129,17 +116,17 @@ public class DeadLetterReasonTests
     {
         var notConsumed = new MessageNotConsumedException(new Uri("loopback://localhost/login-queue"), $"The message was not consumed: {Ip}");
 
-        Assert.Equal(new DeadLetterReason(InvalidKinds.NotAnObject, "body is not a JSON object"), Classify(notConsumed));
+        Assert.Equal(new Rejection(InvalidKinds.NotAnObject, "body is not a JSON object"), Classify(notConsumed));
         Assert.Equal(InvalidKinds.NotAnObject, Classify(new AggregateException(notConsumed)).Kind);
     }
 
     [Fact]
     public void Other_failures_are_transient()
     {
-        Assert.False(DeadLetterReason.TryClassify(new TimeoutException("the database did not answer"), out _));
-        Assert.False(DeadLetterReason.TryClassify(new InvalidOperationException("connection refused"), out _));
-        Assert.False(DeadLetterReason.TryClassify(new OperationCanceledException(), out _));
-        Assert.False(DeadLetterReason.TryClassify(new InvalidOperationException("outer", new TimeoutException("inner")), out _));
-        Assert.False(DeadLetterReason.TryClassify(new AggregateException(new TimeoutException(), new IOException()), out _));
+        Assert.False(LoginEventFaults.TryClassify(new TimeoutException("the database did not answer"), out _));
+        Assert.False(LoginEventFaults.TryClassify(new InvalidOperationException("connection refused"), out _));
+        Assert.False(LoginEventFaults.TryClassify(new OperationCanceledException(), out _));
+        Assert.False(LoginEventFaults.TryClassify(new InvalidOperationException("outer", new TimeoutException("inner")), out _));
+        Assert.False(LoginEventFaults.TryClassify(new AggregateException(new TimeoutException(), new IOException()), out _));
     }
 }

@@ -1,4 +1,4 @@
-namespace LoginEtl.Worker.Consumers;
+namespace LoginEtl.Worker.Logins;
 
 /// <summary>
 /// Encodes a dotted version ("2.3.0", "0.96", "2") as major * 1,000,000 + minor * 1,000 + patch.
