@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
 using LoginEtl.IntegrationTests.Infrastructure;
+using LoginEtl.Testing;
 using LoginEtl.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,7 +25,7 @@ public class PrometheusTests(ITestOutputHelper output)
     public async Task Promtool_accepts_the_shipped_Prometheus_configuration()
     {
         var result = await OperationsTool.RunAsync(OperationsTool.Require("promtool"),
-            ["check", "config", Path.Combine(DeploymentConsistencyTests.Root, "deploy/prometheus/prometheus.yml")]);
+            ["check", "config", Path.Combine(Repository.Root, "deploy/prometheus/prometheus.yml")]);
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("SUCCESS", result.Output, StringComparison.Ordinal);
@@ -65,7 +66,7 @@ public class PrometheusTests(ITestOutputHelper output)
             // panel's series at the middle of the load, where every rate window is inside it.
             var range = TimeSpan.FromSeconds(Math.Ceiling((ended - started).TotalSeconds));
             var middle = started + (loadEnded - started) / 2;
-            foreach (var (panel, expression) in DashboardQueries())
+            foreach (var (panel, expression) in Repository.DashboardQueries())
             {
                 var at = expression.Contains("$__range", StringComparison.Ordinal) ? ended : middle;
                 var query = GrafanaVariables.Substitute(expression, range, PrometheusServer.ScrapeInterval);
@@ -77,7 +78,7 @@ public class PrometheusTests(ITestOutputHelper output)
             var dashboardP99 = (await prometheus.QueryAsync(GrafanaVariables.Substitute(
                 "histogram_quantile(0.99, sum by (le) (increase(loginetl_messages_lag_seconds_bucket[$__range])))",
                 range, PrometheusServer.ScrapeInterval), ended)).Single().Value;
-            Assert.Contains(DashboardQueries(), q => q.Expression.Contains("histogram_quantile(0.99, sum by (le) (increase(loginetl_messages_lag_seconds_bucket[$__range])))", StringComparison.Ordinal));
+            Assert.Contains(Repository.DashboardQueries(), q => q.Expression.Contains("histogram_quantile(0.99, sum by (le) (increase(loginetl_messages_lag_seconds_bucket[$__range])))", StringComparison.Ordinal));
             var runP99 = lags.Percentile(0.99);
             var comparison = $"p99 lag of {lags.Count} messages: dashboard {dashboardP99 * 1000:F1} ms, the run's own {runP99 * 1000:F1} ms";
             output.WriteLine(comparison);
@@ -118,17 +119,6 @@ public class PrometheusTests(ITestOutputHelper output)
 
     static async Task<double> ScrapedLagCountAsync(PrometheusServer prometheus) =>
         (await prometheus.QueryAsync("sum(loginetl_messages_lag_seconds_count)", DateTimeOffset.UtcNow)).Select(s => s.Value).DefaultIfEmpty(0).Single();
-
-    /// <summary>Every (panel title, PromQL expression) of the provisioned dashboard.</summary>
-    internal static List<(string Panel, string Expression)> DashboardQueries()
-    {
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(DeploymentConsistencyTests.Root, "deploy/grafana/dashboards/login-etl.json")));
-        return dashboard.RootElement.GetProperty("panels").EnumerateArray()
-            .Where(p => p.TryGetProperty("targets", out _))
-            .SelectMany(p => p.GetProperty("targets").EnumerateArray()
-                .Select(t => (p.GetProperty("title").GetString()!, t.GetProperty("expr").GetString()!)))
-            .ToList();
-    }
 
     /// <summary>Every value the service records on <c>loginetl.messages.lag</c> while started, in seconds.</summary>
     sealed class LagRecorder : IDisposable

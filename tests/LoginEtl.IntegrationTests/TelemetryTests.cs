@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using System.Net;
 using System.Net.Sockets;
 using LoginEtl.IntegrationTests.Infrastructure;
+using LoginEtl.Testing;
 using LoginEtl.Worker.Hosting;
 using Npgsql;
 
@@ -60,7 +61,7 @@ public partial class TelemetryTests
         Assert.DoesNotContain(metrics.Split('\n'), l => l.StartsWith("messaging_masstransit_", StringComparison.Ordinal));
         Assert.Contains(withMassTransit.Split('\n'), l => l.StartsWith("messaging_masstransit_", StringComparison.Ordinal));
         var exported = metrics.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split('{', ' ')[0]).ToHashSet();
-        Assert.All(DeploymentConsistencyTests.DashboardMetrics(), name =>
+        Assert.All(Repository.DashboardMetrics(), name =>
             Assert.True(exported.Any(e => e == name || e.StartsWith(name + "_", StringComparison.Ordinal)), $"the dashboard queries {name}, which the service does not export"));
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("dotnet_", StringComparison.Ordinal));
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using LoginEtl.Testing;
 
 namespace LoginEtl.Tests;
 
@@ -8,18 +9,7 @@ namespace LoginEtl.Tests;
 /// </summary>
 public partial class ArchitectureTests
 {
-    static readonly string Source = Path.Combine(FindRoot(), "src", "LoginEtl.Worker");
-
-    static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LoginEtl.sln")))
-                return dir.FullName;
-        }
-
-        throw new InvalidOperationException("LoginEtl.sln not found above the test binaries");
-    }
+    static readonly string Source = Repository.PathTo(Path.Combine("src", "LoginEtl.Worker"));
 
     static IEnumerable<(string Folder, string File, string Text)> SourceFiles() =>
         Directory.EnumerateFiles(Source, "*.cs", SearchOption.AllDirectories)

@@ -127,16 +127,6 @@ public class HmacMaskerTests
     }
 
     [Fact]
-    public void A_mask_never_contains_the_value()
-    {
-        var masker = NewMasker();
-
-        Assert.DoesNotContain(Ip, masker.Mask(MaskedField.Ip, Ip), StringComparison.Ordinal);
-        Assert.DoesNotContain(DeviceId, masker.Mask(MaskedField.DeviceId, DeviceId), StringComparison.Ordinal);
-        Assert.DoesNotContain("2001:db8::77", masker.Mask(MaskedField.Ip, "2001:db8::77"), StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void No_two_of_many_distinct_ips_or_device_ids_share_a_mask()
     {
         var masker = new HmacMasker(FixedSecret);

@@ -1,9 +1,9 @@
 using System.Text;
-using LoginEtl.IntegrationTests.Infrastructure;
+using LoginEtl.Testing;
 using Npgsql;
 using YamlDotNet.RepresentationModel;
 
-namespace LoginEtl.IntegrationTests;
+namespace LoginEtl.Tests;
 
 /// <summary>Runs only where kubectl is installed; elsewhere it is reported as skipped, with the reason.</summary>
 public sealed class KubectlFactAttribute : FactAttribute
@@ -18,7 +18,7 @@ public sealed class KubectlFactAttribute : FactAttribute
 /// <summary>The objects <c>kubectl kustomize deploy/k8s</c> renders, checked as the API server and an operator would.</summary>
 public class KubernetesTests
 {
-    static readonly string Base = Path.Combine(DeploymentConsistencyTests.Root, "deploy", "k8s");
+    static readonly string Base = Path.Combine(Repository.Root, "deploy", "k8s");
 
     // Volume types Pod Security "restricted" allows.
     static readonly HashSet<string> RestrictedVolumeTypes =

@@ -1,16 +1,16 @@
-using LoginEtl.IntegrationTests.Infrastructure;
+using LoginEtl.Testing;
 
-namespace LoginEtl.IntegrationTests;
+namespace LoginEtl.Tests;
 
 public class ShellScriptTests
 {
     /// <summary>Every shell script of the repository: *.sh, and files that start with a shell's #! line.</summary>
     static List<string> ShellScripts() =>
-        Directory.EnumerateFiles(DeploymentConsistencyTests.Root, "*", SearchOption.AllDirectories)
-            .Where(f => !Path.GetRelativePath(DeploymentConsistencyTests.Root, f).Split(Path.DirectorySeparatorChar)
+        Directory.EnumerateFiles(Repository.Root, "*", SearchOption.AllDirectories)
+            .Where(f => !Path.GetRelativePath(Repository.Root, f).Split(Path.DirectorySeparatorChar)
                 .Any(part => part is "bin" or "obj" or ".git" or "node_modules" or "TestResults"))
             .Where(f => f.EndsWith(".sh", StringComparison.Ordinal) || StartsWithShellShebang(f))
-            .Select(f => Path.GetRelativePath(DeploymentConsistencyTests.Root, f))
+            .Select(f => Path.GetRelativePath(Repository.Root, f))
             .Order()
             .ToList();
 
@@ -30,7 +30,7 @@ public class ShellScriptTests
 
         // Sourced files are followed (.shellcheckrc), so services.sh is also checked as the scripts use it.
         var result = await OperationsTool.RunAsync(OperationsTool.Require("shellcheck"), ["--format=gcc", .. scripts],
-            workingDirectory: DeploymentConsistencyTests.Root);
+            workingDirectory: Repository.Root);
 
         Assert.True(result.ExitCode == 0 && result.Output.Length == 0, $"shellcheck on {string.Join(' ', scripts)}:\n{result.Output}");
     }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace LoginEtl.IntegrationTests.Infrastructure;
+namespace LoginEtl.Testing;
 
 /// <summary>
 /// The operations tools the tests run for real (prometheus, promtool, shellcheck, kubectl): found on PATH, or the

@@ -7,9 +7,10 @@ using LoginEtl.Worker.Masking;
 using LoginEtl.Worker.Outbox;
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
+using LoginEtl.Testing;
 using YamlDotNet.RepresentationModel;
 
-namespace LoginEtl.IntegrationTests;
+namespace LoginEtl.Tests;
 
 /// <summary>
 /// What can be proven here without a Docker engine or a cluster: the YAML parses, the collector wires what it
@@ -18,23 +19,10 @@ namespace LoginEtl.IntegrationTests;
 /// </summary>
 public partial class DeploymentConsistencyTests
 {
-    internal static readonly string Root = FindRoot();
-
-    static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LoginEtl.sln")))
-                return dir.FullName;
-        }
-
-        throw new InvalidOperationException("LoginEtl.sln not found above the test binaries");
-    }
-
     static List<YamlMappingNode> Documents(string relativePath)
     {
         var yaml = new YamlStream();
-        using var reader = new StreamReader(Path.Combine(Root, relativePath));
+        using var reader = new StreamReader(Path.Combine(Repository.Root, relativePath));
         yaml.Load(reader);
         return yaml.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
     }
@@ -47,9 +35,9 @@ public partial class DeploymentConsistencyTests
     public static TheoryData<string> YamlFiles()
     {
         var files = new TheoryData<string>();
-        foreach (var file in Directory.EnumerateFiles(Root, "*.*", SearchOption.AllDirectories)
+        foreach (var file in Directory.EnumerateFiles(Repository.Root, "*.*", SearchOption.AllDirectories)
                      .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
-                     .Select(f => Path.GetRelativePath(Root, f))
+                     .Select(f => Path.GetRelativePath(Repository.Root, f))
                      .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or ".git" or "node_modules"))
                      .Order())
             files.Add(file);
@@ -109,13 +97,13 @@ public partial class DeploymentConsistencyTests
 
     static JsonElement DevelopmentProfile()
     {
-        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "src/LoginEtl.Worker/Properties/launchSettings.json")));
+        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "src/LoginEtl.Worker/Properties/launchSettings.json")));
         return settings.RootElement.GetProperty("profiles").GetProperty("Development").Clone();
     }
 
     // The port the image's ASP.NET Core listens on (ASPNETCORE_HTTP_PORTS), where the probes and /metrics are.
     static string ImageHttpPort() =>
-        EnvLine().Matches(File.ReadAllText(Path.Combine(Root, "Dockerfile"))).Single(m => m.Groups[1].Value == "ASPNETCORE_HTTP_PORTS").Groups[2].Value;
+        EnvLine().Matches(File.ReadAllText(Path.Combine(Repository.Root, "Dockerfile"))).Single(m => m.Groups[1].Value == "ASPNETCORE_HTTP_PORTS").Groups[2].Value;
 
     [Fact]
     public void The_compose_stack_publishes_on_loopback_only_and_serves_the_Development_profile()
@@ -134,7 +122,7 @@ public partial class DeploymentConsistencyTests
         // `dotnet run --launch-profile Development` reaches PostgreSQL, LocalStack and the collector where compose publishes them.
         var profile = DevelopmentProfile();
         Assert.Equal("Development", profile.GetProperty("environmentVariables").GetProperty("DOTNET_ENVIRONMENT").GetString());
-        using var development = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "src/LoginEtl.Worker/appsettings.Development.json")));
+        using var development = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "src/LoginEtl.Worker/appsettings.Development.json")));
         var database = new Npgsql.NpgsqlConnectionStringBuilder(development.RootElement.GetProperty("ConnectionStrings").GetProperty("LoginDb").GetString());
         var sqs = new Uri(development.RootElement.GetProperty("Sqs").GetProperty("ServiceUrl").GetString()!);
         var otlp = new Uri(profile.GetProperty("environmentVariables").GetProperty("OTEL_EXPORTER_OTLP_ENDPOINT").GetString()!);
@@ -177,7 +165,7 @@ public partial class DeploymentConsistencyTests
 
     // KEY=value lines of a kustomize env file (comments and blank lines skipped).
     static IEnumerable<string> EnvFileKeys(string relativePath) =>
-        File.ReadAllLines(Path.Combine(Root, relativePath))
+        File.ReadAllLines(Path.Combine(Repository.Root, relativePath))
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .Select(l => l[..l.IndexOf('=', StringComparison.Ordinal)]);
 
@@ -194,9 +182,9 @@ public partial class DeploymentConsistencyTests
         var passed = Keys(At(compose, "x-login-etl", "environment")).ToList();
         passed.AddRange(EnvFileKeys("deploy/k8s/settings.env"));
         passed.AddRange(EnvFileKeys("deploy/k8s/secret.env"));
-        passed.AddRange(EnvLine().Matches(File.ReadAllText(Path.Combine(Root, "Dockerfile"))).Select(m => m.Groups[1].Value));
+        passed.AddRange(EnvLine().Matches(File.ReadAllText(Path.Combine(Repository.Root, "Dockerfile"))).Select(m => m.Groups[1].Value));
         passed.AddRange(DevelopmentProfile().GetProperty("environmentVariables").EnumerateObject().Select(p => p.Name));
-        using (var development = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "src/LoginEtl.Worker/appsettings.Development.json"))))
+        using (var development = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "src/LoginEtl.Worker/appsettings.Development.json"))))
             passed.AddRange(JsonSettingKeys(development.RootElement));
         var settings = ServiceSettings();
 
@@ -234,7 +222,7 @@ public partial class DeploymentConsistencyTests
     [Fact]
     public void Every_dashboard_panel_shows_one_unit()
     {
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "deploy/grafana/dashboards/login-etl.json")));
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "deploy/grafana/dashboards/login-etl.json")));
         foreach (var panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
         {
             var title = panel.GetProperty("title").GetString();
@@ -255,21 +243,4 @@ public partial class DeploymentConsistencyTests
             : expression.Contains("_total[", StringComparison.Ordinal) && expression.Contains("rate(", StringComparison.Ordinal) ? "ops"
             : "short";
     }
-
-    /// <summary>The metric names the provisioned dashboard queries.</summary>
-    public static List<string> DashboardMetrics()
-    {
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "deploy/grafana/dashboards/login-etl.json")));
-        return dashboard.RootElement.GetProperty("panels").EnumerateArray()
-            .SelectMany(p => p.GetProperty("targets").EnumerateArray())
-            .SelectMany(t => MetricName().Matches(LabelsAndGrouping().Replace(t.GetProperty("expr").GetString()!, "")).Select(m => m.Value))
-            .Distinct().ToList();
-    }
-
-    [GeneratedRegex(@"\b(loginetl|messaging|dotnet|db_client)_[a-z_]+\b")]
-    private static partial Regex MetricName();
-
-    // Label matchers ({name="value"}) and grouping clauses (by (label, ...)), which name labels, not metrics.
-    [GeneratedRegex(@"\{[^}]*\}|\b(by|without)\s*\([^)]*\)")]
-    private static partial Regex LabelsAndGrouping();
 }
