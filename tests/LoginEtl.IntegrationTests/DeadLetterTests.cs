@@ -1,17 +1,14 @@
 using LoginEtl.IntegrationTests.Infrastructure;
 using LoginEtl.Worker.Masking;
+using static LoginEtl.IntegrationTests.Infrastructure.SampleLogins;
 
 namespace LoginEtl.IntegrationTests;
 
 [Collection(IntegrationCollection.Name)]
 public class DeadLetterTests
 {
-    const string Ip = "203.0.113.77";
-    const string DeviceId = "555-12-3456";
-
-    static string Login(string userId = "\"u\"", string deviceType = "\"ios\"", string ip = $"\"{Ip}\"",
-        string deviceId = $"\"{DeviceId}\"", string locale = "null", string appVersion = "\"1.2.3\"") =>
-        $$"""{"user_id": {{userId}}, "device_type": {{deviceType}}, "ip": {{ip}}, "device_id": {{deviceId}}, "locale": {{locale}}, "app_version": {{appVersion}}}""";
+    const string Ip = SampleLogins.Ip;
+    const string DeviceId = SampleLogins.DeviceId;
 
     // Each body, the kind it must be dead-lettered with, and a word its reason must contain.
     public static TheoryData<string, string, string> InvalidMessages => new()
@@ -23,31 +20,31 @@ public class DeadLetterTests
         { """{"user_id": "u", "ip": """, "malformed_json", "line 1" },
         { "{}", "missing_field", "user_id" },
         { """{"foo": "oops_wrong_msg_type", "bar": "123"}""", "missing_field", "user_id" },
-        { Login(userId: "12"), "wrong_type", "user_id" },
-        { Login(ip: "[1]"), "wrong_type", "ip" },
-        { Login(locale: "{}"), "wrong_type", "locale" },
-        { Login(ip: "\"\\ud800\""), "wrong_type", "ip" },
-        { Login(deviceId: "null"), "missing_field", "device_id" },
-        { Login(userId: "\"\""), "empty_field", "user_id" },
-        { Login(deviceType: "\"   \""), "empty_field", "device_type" },
-        { Login(userId: $"\"{new string('u', 129)}\""), "too_long", "user_id" },
-        { Login(deviceType: $"\"{new string('d', 33)}\""), "too_long", "device_type" },
-        { Login(locale: $"\"{new string('l', 33)}\""), "too_long", "locale" },
-        { Login(locale: "\"en\\u0000\""), "invalid_text", "locale" },
-        { Login(appVersion: "\"abc\""), "invalid_app_version", "app_version" },
-        { Login(appVersion: "\"1.1000\""), "invalid_app_version", "app_version" },
-        { Login(appVersion: "\"1.2.3.4\""), "invalid_app_version", "app_version" },
-        { Login(appVersion: "\"\""), "empty_field", "app_version" },
-        { Login(appVersion: "2"), "wrong_type", "app_version" },
-        { Login(ip: $"\"{new string('1', 101)}\""), "too_long", "ip" },
-        { Login(deviceId: $"\"{new string('d', 129)}\""), "too_long", "device_id" },
-        { Login() + new string(' ', 16_385 - Login().Length), "too_large", "body is 16385 bytes; at most 16384 are allowed" },
-        { Login(userId: $"\"{new string('\u7528', 6_000)}\""), "too_large", "at most 16384" },
-        { Login()[..^1] + $", \"ip\": \"{Ip}\"}}", "duplicate_property", "ip appears twice" },
-        { Login()[..^1] + ", \"x\": 1, \"x\": 2}", "duplicate_property", "a property appears twice" },
-        { Login(ip: $"\"{Ip}\" /* {Ip} */"), "comment", "comment" },
-        { Login()[..^1] + ",}", "trailing_comma", "comma" },
-        { Login().Replace("\"ip\"", "\"IP\"", StringComparison.Ordinal), "missing_field", "ip" },
+        { Json(userId: "12"), "wrong_type", "user_id" },
+        { Json(ip: "[1]"), "wrong_type", "ip" },
+        { Json(locale: "{}"), "wrong_type", "locale" },
+        { Json(ip: "\"\\ud800\""), "wrong_type", "ip" },
+        { Json(deviceId: "null"), "missing_field", "device_id" },
+        { Json(userId: "\"\""), "empty_field", "user_id" },
+        { Json(deviceType: "\"   \""), "empty_field", "device_type" },
+        { Json(userId: $"\"{new string('u', 129)}\""), "too_long", "user_id" },
+        { Json(deviceType: $"\"{new string('d', 33)}\""), "too_long", "device_type" },
+        { Json(locale: $"\"{new string('l', 33)}\""), "too_long", "locale" },
+        { Json(locale: "\"en\\u0000\""), "invalid_text", "locale" },
+        { Json(appVersion: "\"abc\""), "invalid_app_version", "app_version" },
+        { Json(appVersion: "\"1.1000\""), "invalid_app_version", "app_version" },
+        { Json(appVersion: "\"1.2.3.4\""), "invalid_app_version", "app_version" },
+        { Json(appVersion: "\"\""), "empty_field", "app_version" },
+        { Json(appVersion: "2"), "wrong_type", "app_version" },
+        { Json(ip: $"\"{new string('1', 101)}\""), "too_long", "ip" },
+        { Json(deviceId: $"\"{new string('d', 129)}\""), "too_long", "device_id" },
+        { Json() + new string(' ', 16_385 - Json().Length), "too_large", "body is 16385 bytes; at most 16384 are allowed" },
+        { Json(userId: $"\"{new string('\u7528', 6_000)}\""), "too_large", "at most 16384" },
+        { Json()[..^1] + $", \"ip\": \"{Ip}\"}}", "duplicate_property", "ip appears twice" },
+        { Json()[..^1] + ", \"x\": 1, \"x\": 2}", "duplicate_property", "a property appears twice" },
+        { Json(ip: $"\"{Ip}\" /* {Ip} */"), "comment", "comment" },
+        { Json()[..^1] + ",}", "trailing_comma", "comma" },
+        { Json().Replace("\"ip\"", "\"IP\"", StringComparison.Ordinal), "missing_field", "ip" },
     };
 
     [Theory]
@@ -56,7 +53,7 @@ public class DeadLetterTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var valid = Login(userId: "\"the-valid-one\"");
+        var valid = Json(userId: "\"the-valid-one\"");
         var ids = await queues.SendAsync([body, valid]);
 
         Assert.Equal(0, await Etl.DrainAsync(database, queues, Etl.NewKey()));
@@ -81,10 +78,10 @@ public class DeadLetterTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var atTheLimit = Login(userId: "\"at-the-limit\"");
+        var atTheLimit = Json(userId: "\"at-the-limit\"");
         atTheLimit += new string(' ', 16_384 - atTheLimit.Length);
         // Only the exact name is the field: "IP" is some other key, ignored.
-        var otherCase = Login(userId: "\"other-case\"")[..^1] + ", \"IP\": \"198.51.100.1\", \"Device_Id\": \"x\"}";
+        var otherCase = Json(userId: "\"other-case\"")[..^1] + ", \"IP\": \"198.51.100.1\", \"Device_Id\": \"x\"}";
         await queues.SendAsync([atTheLimit, otherCase]);
         var key = Etl.NewKey();
 
@@ -103,7 +100,7 @@ public class DeadLetterTests
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
         var invalid = InvalidMessages.Select(row => ((string)row[0], (string)row[1])).ToList();
-        var valid = Enumerable.Range(0, 30).Select(i => Login(userId: $"\"valid-{i}\"")).ToList();
+        var valid = Enumerable.Range(0, 30).Select(i => Json(userId: $"\"valid-{i}\"")).ToList();
         var ids = await queues.SendAsync([.. invalid.Select(m => m.Item1), .. valid]);
 
         Assert.Equal(0, await Etl.DrainAsync(database, queues, Etl.NewKey()));

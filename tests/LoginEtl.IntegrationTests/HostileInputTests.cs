@@ -8,8 +8,8 @@ namespace LoginEtl.IntegrationTests;
 [Collection(IntegrationCollection.Name)]
 public class HostileInputTests(ITestOutputHelper output)
 {
-    static string Login(string userId, string ip = "\"203.0.113.5\"", string locale = "null", string version = "\"1.0\"") =>
-        $$"""{"user_id": {{userId}}, "device_type": "ios", "ip": {{ip}}, "device_id": "555-12-3456", "locale": {{locale}}, "app_version": {{version}}}""";
+    static string Login(string userId, string ip = $"\"{SampleLogins.Ip}\"", string locale = "null", string version = "\"1.0\"") =>
+        SampleLogins.Json(userId: userId, ip: ip, locale: locale, appVersion: version);
 
     static IEnumerable<(string Body, bool Valid)> Generate(int count)
     {

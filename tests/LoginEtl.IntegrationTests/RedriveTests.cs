@@ -13,9 +13,6 @@ namespace LoginEtl.IntegrationTests;
 [Collection(IntegrationCollection.Name)]
 public class RedriveTests
 {
-    static string Login(string userId) =>
-        $$"""{"user_id": "{{userId}}", "device_type": "ios", "ip": "10.0.0.1", "device_id": "123-45-6789", "locale": null, "app_version": "1.0"}""";
-
     static async Task<Cli.Result> RunAsync(params string[] arguments)
     {
         var result = await Cli.RunAsync(arguments);
@@ -168,7 +165,7 @@ public class RedriveTests
         await using var queues = await TestQueues.CreateAsync();
         var key = Etl.NewKey();
         var settings = Etl.Settings(database, queues, key);
-        var stored = Login("stored-first");
+        var stored = SampleLogins.OfUser("stored-first");
         var storedId = (await queues.SendAsync([stored, """{"foo": "oops_wrong_msg_type"}"""]))[0];
         await RunAsync(["run", "--drain", .. settings]);
         var storedSentAt = await database.ScalarAsync<DateTime>("SELECT sent_at FROM loginetl_inbox");
@@ -183,7 +180,7 @@ public class RedriveTests
             MessageAttributes = new() { [MessageIdentity.Attribute] = new MessageAttributeValue { DataType = "String", StringValue = forged } },
         });
         // A real identity, taken from a dead letter, on another body.
-        await queues.Sqs.SendMessageAsync(new SendMessageRequest(queues.Url, Login("borrowed"))
+        await queues.Sqs.SendMessageAsync(new SendMessageRequest(queues.Url, SampleLogins.OfUser("borrowed"))
         {
             MessageAttributes = new() { [MessageIdentity.Attribute] = new MessageAttributeValue { DataType = "String", StringValue = realToken } },
         });
@@ -200,10 +197,10 @@ public class RedriveTests
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 1);
         var settings = Etl.Settings(database, queues, Etl.NewKey());
-        var parkedIds = await queues.SendAsync([Login("parked-1"), Login("parked-2")]);
+        var parkedIds = await queues.SendAsync([SampleLogins.OfUser("parked-1"), SampleLogins.OfUser("parked-2")]);
         await ParkAllAsync(queues, 2);
         var missingIds = await queues.SendAsync(Enumerable.Range(0, 4).Select(i => $$"""{"user_id": "m{{i}}", "ip": "10.9.8.7"}"""));
-        var versionIds = await queues.SendAsync([Login("bad-version").Replace("\"1.0\"", "\"x.y\"", StringComparison.Ordinal)]);
+        var versionIds = await queues.SendAsync([SampleLogins.Json(userId: "\"bad-version\"", appVersion: "\"x.y\"")]);
         await RunAsync(["run", "--drain", .. settings]);
         Assert.Equal(7, await queues.DepthAsync(queues.DeadLetterUrl));
 

@@ -13,6 +13,7 @@ static class Etl
     public static string[] Settings(TestDatabase database, TestQueues queues, string key, params string[] extra) =>
     [
         $"--ConnectionStrings:LoginDb={database.ConnectionString}",
+        $"--Sqs:ServiceUrl={TestServices.SqsServiceUrl}",
         $"--Sqs:QueueName={queues.Name}",
         $"--Sqs:DeadLetterQueueName={queues.DeadLetterName}",
         $"--Masking:Key={key}",

@@ -24,6 +24,20 @@ static class SampleLogins
             Versions[random.Next(Versions.Length)])).ToList();
     }
 
+    public const string Ip = "203.0.113.77";
+    public const string DeviceId = "555-12-3456";
+
+    /// <summary>
+    /// A login event as raw JSON, each field given as the JSON text of its value (<c>"\"u\""</c>, <c>12</c>, <c>null</c>):
+    /// for bodies of the wrong type, length or shape. Any field not given is valid.
+    /// </summary>
+    public static string Json(string userId = "\"u\"", string deviceType = "\"ios\"", string ip = $"\"{Ip}\"",
+        string deviceId = $"\"{DeviceId}\"", string locale = "null", string appVersion = "\"1.2.3\"") =>
+        $$"""{"user_id": {{userId}}, "device_type": {{deviceType}}, "ip": {{ip}}, "device_id": {{deviceId}}, "locale": {{locale}}, "app_version": {{appVersion}}}""";
+
+    /// <summary>A valid login event of <paramref name="userId"/>, as raw JSON.</summary>
+    public static string OfUser(string userId) => Json(userId: JsonSerializer.Serialize(userId));
+
     public static string ToJson(Login login) => JsonSerializer.Serialize(new Dictionary<string, string?>
     {
         ["user_id"] = login.UserId,
