@@ -1,5 +1,4 @@
 using Amazon.SQS;
-using LoginEtl.Worker.Masking;
 using LoginEtl.Worker.Sqs;
 using Microsoft.Extensions.Options;
 
@@ -38,12 +37,9 @@ sealed class SqsCommandHost : IDisposable
             builder.Services.AddSingleton<MessageIdentity>();
         }
 
-        var host = builder.Build();
+        var host = LoginEtlHost.Build(builder);
         try
         {
-            StartupChecks.ValidateOptions<SqsOptions>(host.Services);
-            if (withIdentities)
-                StartupChecks.ValidateOptions<MaskingOptions>(host.Services);
             return new SqsCommandHost(host);
         }
         catch
