@@ -1,4 +1,6 @@
+using System.Reflection;
 using LoginEtl.IntegrationTests.Infrastructure;
+using LoginEtl.Worker.Commands;
 using Npgsql;
 
 namespace LoginEtl.IntegrationTests;
@@ -143,27 +145,180 @@ public class CommandLineTests
         Assert.Equal($"login-etl: {message}", result.Error.Trim());
     }
 
-    [Theory]
-    [InlineData("--Sqs:Pollers=0", "Sqs__Pollers must be from 1 to 256")]
-    [InlineData("--Telemetry:MassTransitMetrics=sometimes", "login-etl: Telemetry__MassTransitMetrics must be true or false")]
-    [InlineData("--Health:LivenessStallTimeout=00:06:00", "Health__LivenessStallTimeout (00:06:00) must be at least twice Health__StallTimeout (00:05:00)")]
-    public async Task A_bad_setting_stops_run_with_a_message_naming_it(string setting, string message)
+    // Each command, an argument line that would make it do something, and the options its help must name.
+    static readonly (string[] Line, string[] Names)[] Commands =
+    [
+        (["migrate"], []),
+        (["run"], ["--drain"]),
+        (["run", "--drain"], ["--drain"]),
+        (["produce", "-"], ["<FILE>"]),
+        (["dead-letters"], []),
+        (["redrive", "--max", "5"], ["--kind <KIND>", "--max <N>"]),
+        (["bench", "--messages", "100", "--json"], ["--messages <N>", "--invalid-percent <P>", "--inbox-prefill <N>", "--json"]),
+        (["keygen"], ["--recovery", "--out <DIR>"]),
+        (["keygen", "--recovery", "--out", "KEYS"], ["--recovery", "--out <DIR>"]),
+        (["unmask", "enc:k1:AAAA"], ["<VALUE>", "--private-key <FILE>"]),
+        (["unmask", "--private-key", "KEYS/recovery-private.pem", "k1:AAAA"], ["<VALUE>", "--private-key <FILE>"]),
+    ];
+
+    [Fact]
+    public async Task Every_command_prints_its_help_and_exits_0_without_doing_anything()
     {
-        await using var database = await TestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync(migrate: false);
         await using var queues = await TestQueues.CreateAsync();
+        await queues.SendAsync(SampleLogins.Generate(3).Select(SampleLogins.ToJson));
+        await queues.Sqs.SendMessageAsync(queues.DeadLetterUrl, "{}");
+        var keys = Path.Combine(Path.GetTempPath(), $"loginetl-help-{Guid.NewGuid():N}");
+        var settings = Etl.Settings(database, queues, Etl.NewKey());
+        var benchQueues = await BenchQueueCountAsync(queues);
 
-        var result = await Cli.RunAsync(["run", .. Etl.Settings(database, queues, Etl.NewKey()), setting]);
+        var root = await Cli.RunAsync(["--help"]);
+        var results = new List<(string[] Line, string[] Names, Cli.Result Result)>();
+        foreach (var (line, names) in Commands)
+        {
+            var arguments = line.Select(a => a.Replace("KEYS", keys, StringComparison.Ordinal)).ToArray();
+            results.Add((line, names, await Cli.RunAsync([.. arguments, "--help", .. settings], standardInput: SampleLogins.ToJson(SampleLogins.Generate(1)[0]) + "\n")));
+        }
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+        Assert.True(root.ExitCode == 0, root.Error);
+        var listed = root.Output[root.Output.IndexOf("Commands:", StringComparison.Ordinal)..].Split('\n').Skip(1)
+            .Where(l => l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l.Trim().Split(' ')[0]);
+        Assert.Equal(Commands.Select(c => c.Line[0]).Distinct().Order(), listed.Order());
+        foreach (var (line, names, result) in results)
+        {
+            Assert.True(result.ExitCode == 0, $"{string.Join(' ', line)} --help exited {result.ExitCode}: {result.Error}");
+            Assert.Equal("", result.Error);
+            Assert.Contains($"Usage:\n  login-etl {line[0]} ", result.Output, StringComparison.Ordinal);
+            foreach (var name in names)
+                Assert.Contains(name, result.Output, StringComparison.Ordinal);
+        }
+
+        // Nothing was done: no migration, no message received, sent, moved or read, no key written, no bench queue.
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"));
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'loginetl_bench_%'"));
+        Assert.Equal(3, await queues.DepthAsync(queues.Url));
+        var deadLetter = Assert.Single(await queues.DrainDeadLettersAsync());
+        Assert.Equal("1", deadLetter.Attributes["ApproximateReceiveCount"]);
+        Assert.False(Directory.Exists(keys));
+        Assert.Equal(benchQueues, await BenchQueueCountAsync(queues));
+        Assert.DoesNotMatch("^[A-Za-z0-9+/]{43}=$", results.Single(r => r.Line is ["keygen"]).Result.Output.Split('\n')[0]);
+    }
+
+    static async Task<int> BenchQueueCountAsync(TestQueues queues) =>
+        (await queues.Sqs.ListQueuesAsync("loginetl-bench-")).QueueUrls?.Count ?? 0;
+
+    [Fact]
+    public async Task Version_prints_the_build_s_version_and_exits_0()
+    {
+        var version = typeof(RunCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+
+        var result = await Cli.RunAsync(["--version"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(version, result.Output.Trim());
     }
 
     [Fact]
-    public async Task An_unknown_command_prints_usage_and_exits_2()
+    public async Task Settings_and_options_go_in_any_order_and_run_drains_with_the_switch_last()
     {
-        var result = await Cli.RunAsync(["frobnicate"]);
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var settings = Etl.Settings(database, queues, Etl.NewKey());
+        var keys = Directory.CreateTempSubdirectory("loginetl-keys-");
+        try
+        {
+            var produce = await Cli.RunAsync(["produce", .. settings, "-"],
+                standardInput: string.Join('\n', SampleLogins.Generate(30).Select(SampleLogins.ToJson)) + "\n");
+            var keygen = await Cli.RunAsync(["keygen", "--out", keys.FullName, "--recovery"]);
+            // .NET's command-line configuration alone dropped a switch without a value at the end of the line.
+            var run = await Cli.RunAsync(["run", .. settings, "--Sqs:Pollers=4", "--drain"]);
+
+            Assert.True(produce.ExitCode == 0, produce.Error);
+            Assert.True(keygen.ExitCode == 0, keygen.Error);
+            Assert.True(File.Exists(Path.Combine(keys.FullName, "recovery-private.pem")));
+            Assert.True(run.ExitCode == 0, run.Error + run.Output);
+            Assert.Contains("with 4 pollers", run.Output + run.Error, StringComparison.Ordinal);
+            Assert.Equal(30, (await database.LoginsAsync()).Count);
+            Assert.Equal(0, await queues.DepthAsync(queues.Url));
+        }
+        finally
+        {
+            keys.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("run --drian", "'--drian'")]
+    [InlineData("run --Sqs:Pollers 4", "'--Sqs:Pollers'")]
+    [InlineData("frobnicate", "'frobnicate'")]
+    [InlineData("produce", "missing")]
+    [InlineData("produce - extra", "'extra'")]
+    [InlineData("bench --messages many", "--messages must be a whole number")]
+    [InlineData("redrive --max 0", "--max must be a whole number of at least 1")]
+    [InlineData("keygen --recovery", "--recovery needs --out")]
+    public async Task A_usage_error_is_one_line_and_exit_2_and_does_nothing(string line, string named)
+    {
+        await using var database = await TestDatabase.CreateAsync(migrate: false);
+        await using var queues = await TestQueues.CreateAsync();
+        await queues.SendAsync(SampleLogins.Generate(3).Select(SampleLogins.ToJson));
+
+        var result = await Cli.RunAsync([.. line.Split(' '), .. Etl.Settings(database, queues, Etl.NewKey())], standardInput: "{}\n");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("usage: login-etl", result.Error, StringComparison.Ordinal);
+        Assert.Equal("", result.Output);
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("login-etl: ", error, StringComparison.Ordinal);
+        Assert.Contains(named, error, StringComparison.Ordinal);
+        Assert.Equal(3, await queues.DepthAsync(queues.Url));
+    }
+
+    [Fact]
+    public async Task An_SQS_failure_in_the_middle_of_produce_is_one_line_and_exit_1()
+    {
+        await using var queues = await TestQueues.CreateAsync();
+        var lines = string.Join('\n', SampleLogins.Generate(200).Select(SampleLogins.ToJson)) + "\n";
+
+        Cli.Result result;
+        await using (var proxy = new SqsFaultProxy(passFirst: 2, "SendMessageBatch"))
+        {
+            result = await Cli.RunAsync(["produce", "-", $"--Sqs:QueueName={queues.Name}", $"--Sqs:ServiceUrl={proxy.Url}"], standardInput: lines);
+            Assert.True(proxy.Failed > 0);
+        }
+
+        Assert.Equal(1, result.ExitCode);
+        var failure = Assert.Single(result.Error.Split('\n'), l => l.StartsWith("login-etl:", StringComparison.Ordinal));
+        Assert.StartsWith("login-etl: produce stopped after sending ", failure, StringComparison.Ordinal);
+        Assert.EndsWith("SQS failed (refused by the test)", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+        // The two batches SQS took before it failed are on the queue.
+        Assert.Equal(20, await queues.DepthAsync(queues.Url));
+    }
+
+    // One bad setting of each options type, for run and for commands that read the same settings. The database is
+    // not migrated: the settings are checked before anything else.
+    [Theory]
+    [InlineData("run", "--Sqs:Pollers=0", "Sqs__Pollers must be from 1 to 256")]
+    [InlineData("run", "--Sqs:Pollers=many", "Sqs__Pollers must be a whole number")]
+    [InlineData("run", "--Sqs:ServiceUrl=not a url", "Sqs__ServiceUrl is not a URL")]
+    [InlineData("run", "--Retry:Limit=21", "Retry__Limit must be from 0 to 20")]
+    [InlineData("run", "--Writer:BatchWait=00:00:02", "Writer__BatchWait must be from 0 to 1 second")]
+    [InlineData("run", "--Health:LivenessStallTimeout=00:06:00", "Health__LivenessStallTimeout (00:06:00) must be at least twice Health__StallTimeout (00:05:00)")]
+    [InlineData("run", "--Inbox:Window=00:10:00", "Inbox__Window must be from 1 hour to 29 days")]
+    [InlineData("run", "--Outbox:QueueName=events.fifo", "Outbox__QueueName must be an SQS standard queue name: 1 to 80 letters, digits, '-' or '_'")]
+    [InlineData("run", "--Telemetry:MassTransitMetrics=sometimes", "Telemetry__MassTransitMetrics must be true or false")]
+    [InlineData("run", "--Masking:Mode=rot13", "Masking__Mode must be 'hash' or 'encrypt'")]
+    [InlineData("produce -", "--Sqs:MaxInFlight=15", "Sqs__MaxInFlight must be a multiple of 10")]
+    [InlineData("redrive", "--Masking:KeyId=enc", "Masking__KeyId must be 1 to 32 letters, digits, '-' or '_', and not 'enc'")]
+    [InlineData("migrate", "--Writer:MaxBatchSize=0", "Writer__MaxBatchSize must be from 1 to 10000")]
+    public async Task A_bad_setting_stops_the_command_with_one_line_naming_it(string command, string setting, string message)
+    {
+        await using var database = await TestDatabase.CreateAsync(migrate: false);
+        await using var queues = await TestQueues.CreateAsync();
+
+        var result = await Cli.RunAsync([.. command.Split(' '), .. Etl.Settings(database, queues, Etl.NewKey()), setting], standardInput: "{}\n");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"login-etl: {message}", result.Error.Trim());
+        Assert.Equal(0, await queues.DepthAsync(queues.Url));
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using LoginEtl.IntegrationTests.Infrastructure;
 
@@ -8,13 +7,6 @@ namespace LoginEtl.IntegrationTests;
 [Collection(IntegrationCollection.Name)]
 public class HealthTests
 {
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     static async Task<HttpStatusCode?> StatusAsync(HttpClient http, string path)
     {
         try
@@ -49,7 +41,7 @@ public class HealthTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var port = FreePort();
+        var port = FreePort.Next();
         using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
         using var http = Client(port);
         await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, $"the service is ready\n{service.Output}");
@@ -64,7 +56,7 @@ public class HealthTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var port = FreePort();
+        var port = FreePort.Next();
         using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}",
             "--Health:StallTimeout=00:00:01", "--Health:LivenessStallTimeout=00:00:12"]);
         using var http = Client(port);
@@ -94,7 +86,7 @@ public class HealthTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var port = FreePort();
+        var port = FreePort.Next();
         using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
         using var http = Client(port);
         await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, $"the service is ready\n{service.Output}");
@@ -128,7 +120,7 @@ public class HealthTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var port = FreePort();
+        var port = FreePort.Next();
         using var service = EtlProcess.Start(["run", .. WithoutHealthPort(Etl.Settings(database, queues, Etl.NewKey()))],
             new Dictionary<string, string> { [variable] = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, port) });
         using var http = Client(port);
@@ -143,7 +135,7 @@ public class HealthTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var (ours, theirs, off) = (FreePort(), FreePort(), FreePort());
+        var (ours, theirs, off) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
         var settings = WithoutHealthPort(Etl.Settings(database, queues, Etl.NewKey()));
         using var overriding = EtlProcess.Start(["run", .. settings, $"--Health:Port={ours}"],
             new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = theirs.ToString(System.Globalization.CultureInfo.InvariantCulture) });

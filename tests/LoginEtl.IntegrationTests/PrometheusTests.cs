@@ -36,7 +36,7 @@ public class PrometheusTests(ITestOutputHelper output)
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var port = HealthTests.FreePort();
+        var port = FreePort.Next();
         using var host = await LoginEtlHost.CreateRunHostAsync(drain: false, [.. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
         using var lags = new LagRecorder(host.Services.GetRequiredService<IMeterFactory>());
         await host.StartAsync();

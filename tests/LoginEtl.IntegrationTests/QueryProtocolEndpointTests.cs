@@ -66,7 +66,7 @@ public class QueryProtocolEndpointTests
 
         public XmlOnlyEndpoint(int status, string body)
         {
-            Url = $"http://127.0.0.1:{HealthTests.FreePort()}";
+            Url = $"http://127.0.0.1:{FreePort.Next()}";
             _listener.Prefixes.Add(Url + "/");
             _listener.Start();
             _ = ServeAsync(status, Encoding.UTF8.GetBytes(body));

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using System.Net;
-using System.Net.Sockets;
 using LoginEtl.IntegrationTests.Infrastructure;
 using LoginEtl.Testing;
 using LoginEtl.Worker.Hosting;
@@ -80,13 +78,7 @@ public partial class TelemetryTests
     // Runs the service until the database holds expectedRows, then returns a scrape that shows the given metric.
     static async Task<string> ScrapeAfterRunAsync(TestDatabase database, TestQueues queues, int expectedRows, string shown, params string[] extra)
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
+        var port = FreePort.Next();
         using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}", .. extra]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         await Eventually.HoldsAsync(async () => (await database.LoginsAsync()).Count == expectedRows, "the messages are stored");

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.CommandLine;
 using System.Text.Json;
 using LoginEtl.Worker.Bench;
 
@@ -8,37 +8,46 @@ namespace LoginEtl.Worker.Commands;
 /// <c>login-etl bench [--messages N] [--invalid-percent P] [--inbox-prefill N] [--json]</c>: the throughput and latency benchmark,
 /// against the configured PostgreSQL and SQS (on queues and a schema of its own).
 /// </summary>
-static class BenchCommand
+sealed class BenchCommand : Command
 {
-    public static async Task<int> RunAsync(string[] args)
+    readonly Option<int> _messages = new("--messages")
     {
-        var messages = 200_000;
-        var invalidPercent = 3.0;
-        var json = false;
-        var inboxPrefill = 0L;
-        var configurationArgs = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--messages" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out messages) && messages > 0:
-                case "--invalid-percent" when i + 1 < args.Length && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out invalidPercent) && invalidPercent is >= 0 and <= 100:
-                case "--inbox-prefill" when i + 1 < args.Length && long.TryParse(args[i + 1], CultureInfo.InvariantCulture, out inboxPrefill) && inboxPrefill >= 0:
-                    i++;
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                case var setting when setting.StartsWith("--", StringComparison.Ordinal) && setting.Contains('=', StringComparison.Ordinal):
-                    configurationArgs.Add(setting);
-                    break;
-                default:
-                    throw new StartupException($"bench: unexpected argument '{args[i]}' (--messages N, --invalid-percent P, --inbox-prefill N, --json)");
-            }
-        }
+        Description = "Messages in each measured phase.",
+        HelpName = "N",
+        DefaultValueFactory = _ => 200_000,
+        CustomParser = result => NumberArgument.Parse(result, "--messages", 1, int.MaxValue, "a whole number of at least 1"),
+    };
 
-        var result = await new BenchRunner([.. configurationArgs], messages, invalidPercent, inboxPrefill, Console.Error).RunAsync();
-        Console.WriteLine(json ? JsonSerializer.Serialize(result) : result.ToTable());
-        return 0;
+    readonly Option<double> _invalidPercent = new("--invalid-percent")
+    {
+        Description = "Share of invalid messages in the traffic, in percent.",
+        HelpName = "P",
+        DefaultValueFactory = _ => 3.0,
+        CustomParser = result => NumberArgument.Parse(result, "--invalid-percent", 0.0, 100.0, "a number from 0 to 100"),
+    };
+
+    readonly Option<long> _inboxPrefill = new("--inbox-prefill")
+    {
+        Description = "Also measure the etl with N entries already in the inbox.",
+        HelpName = "N",
+        CustomParser = result => NumberArgument.Parse(result, "--inbox-prefill", 0L, long.MaxValue, "a whole number of at least 0"),
+    };
+
+    readonly Option<bool> _json = new("--json") { Description = "Print one JSON line instead of a table." };
+
+    public BenchCommand(string[] settings)
+        : base("bench", "Measure the SQS ceiling, the etl, the pipeline and latency side by side, on queues and a schema of its own.")
+    {
+        Options.Add(_messages);
+        Options.Add(_invalidPercent);
+        Options.Add(_inboxPrefill);
+        Options.Add(_json);
+        SetAction(async parsed =>
+        {
+            var result = await new BenchRunner(settings, parsed.GetValue(_messages), parsed.GetValue(_invalidPercent),
+                parsed.GetValue(_inboxPrefill), Console.Error).RunAsync();
+            Console.WriteLine(parsed.GetValue(_json) ? JsonSerializer.Serialize(result) : result.ToTable());
+            return 0;
+        });
     }
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.CommandLine;
 using Amazon.SQS.Model;
 using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Hosting;
@@ -12,10 +12,9 @@ namespace LoginEtl.Worker.Commands;
 /// within a day. Never a body. Each message is received once and made visible again at the end, which adds one to
 /// its receive count.
 /// </summary>
-static class DeadLettersCommand
+sealed class DeadLettersCommand : Command
 {
     const int IdsPerKind = 3;
-    static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
     static readonly (string Label, TimeSpan Under)[] Ages =
     [
         ("under 1 hour", TimeSpan.FromHours(1)),
@@ -24,27 +23,27 @@ static class DeadLettersCommand
         ("7 days or more", TimeSpan.MaxValue),
     ];
 
-    public static async Task<int> RunAsync(string[] args)
+    public DeadLettersCommand(string[] settings)
+        : base("dead-letters", "Summarise Sqs__DeadLetterQueueName without consuming it: counts by error kind and by age.")
     {
-        if (args.FirstOrDefault(a => !(a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))) is { } unexpected)
-            throw new StartupException($"dead-letters: unexpected argument '{unexpected}'");
+        SetAction(_ => RunAsync(settings));
+    }
 
-        using var host = SqsCommandHost.Create(args);
+    static async Task<int> RunAsync(string[] configurationArgs)
+    {
+        using var host = SqsCommandHost.Create(configurationArgs);
         var deadLetterUrl = await host.DeadLetterQueueUrlAsync();
         var retention = await RetentionAsync(host, deadLetterUrl);
         var browser = new DeadLetterBrowser(host.Sqs, deadLetterUrl);
         var seen = new List<Message>();
-        var progress = Stopwatch.StartNew();
+        var read = 0;
+        var progress = new ConsoleProgress(Console.Error, () => $"dead-letters: {Volatile.Read(ref read)} read so far");
         try
         {
             await foreach (var batch in browser.ReceiveAllAsync())
             {
                 seen.AddRange(batch);
-                if (progress.Elapsed >= ProgressInterval)
-                {
-                    await Console.Error.WriteLineAsync($"dead-letters: {seen.Count} read so far");
-                    progress.Restart();
-                }
+                Volatile.Write(ref read, seen.Count);
             }
         }
         catch (Exception ex) when (SqsFailures.IsTransient(ex))
@@ -53,6 +52,7 @@ static class DeadLettersCommand
         }
         finally
         {
+            await progress.DisposeAsync();
             await browser.ReleaseAsync();
         }
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Security.Cryptography;
 using LoginEtl.Worker.Masking;
 
@@ -7,17 +8,41 @@ namespace LoginEtl.Worker.Commands;
 /// <c>login-etl keygen</c> prints a new masking key; <c>login-etl keygen --recovery --out DIR</c> writes a new
 /// recovery key pair: DIR/recovery-public.pem for the service, DIR/recovery-private.pem for whoever may recover.
 /// </summary>
-static class KeygenCommand
+sealed class KeygenCommand : Command
 {
     public const int RecoveryKeyBits = 3072;
 
-    public static int PrintMaskingKey()
+    readonly Option<bool> _recovery = new("--recovery")
+    {
+        Description = $"Write a new RSA-{RecoveryKeyBits} recovery key pair to DIR instead: recovery-public.pem and " +
+            "recovery-private.pem (mode 0600); never overwrites.",
+    };
+
+    readonly Option<string> _out = new("--out") { Description = "The directory --recovery writes to.", HelpName = "DIR" };
+
+    public KeygenCommand()
+        : base("keygen", "Print a new masking key (base64, 32 random bytes), or write a recovery key pair.")
+    {
+        Options.Add(_recovery);
+        Options.Add(_out);
+        Validators.Add(result =>
+        {
+            var (recovery, directory) = (result.GetValue(_recovery), result.GetValue(_out));
+            if (recovery && directory is null)
+                result.AddError("--recovery needs --out DIR.");
+            else if (!recovery && directory is not null)
+                result.AddError("--out goes with --recovery.");
+        });
+        SetAction(parsed => parsed.GetValue(_out) is { } directory ? WriteRecoveryKeyPair(directory) : PrintMaskingKey());
+    }
+
+    static int PrintMaskingKey()
     {
         Console.WriteLine(Convert.ToBase64String(RandomNumberGenerator.GetBytes(MaskingKey.MinBytes)));
         return 0;
     }
 
-    public static int WriteRecoveryKeyPair(string directory)
+    static int WriteRecoveryKeyPair(string directory)
     {
         var publicPath = Path.Combine(directory, "recovery-public.pem");
         var privatePath = Path.Combine(directory, "recovery-private.pem");

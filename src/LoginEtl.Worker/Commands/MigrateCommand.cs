@@ -1,3 +1,4 @@
+using System.CommandLine;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -6,13 +7,19 @@ using Npgsql;
 namespace LoginEtl.Worker.Commands;
 
 /// <summary><c>login-etl migrate</c>: creates user_logins when missing and the service's own tables.</summary>
-static class MigrateCommand
+sealed class MigrateCommand : Command
 {
-    public static async Task<int> RunAsync(string[] configurationArgs)
+    public MigrateCommand(string[] settings)
+        : base("migrate", "Create user_logins (when missing) and the service's own tables; safe from several replicas at once.")
+    {
+        SetAction(_ => RunAsync(settings));
+    }
+
+    static async Task<int> RunAsync(string[] configurationArgs)
     {
         var builder = LoginEtlHost.CreateBuilder(configurationArgs);
         builder.AddLoginDatabase();
-        using var host = builder.Build();
+        using var host = LoginEtlHost.Build(builder);
 
         var contexts = host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>();
         await using var db = await contexts.CreateDbContextAsync();

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Sqs;
@@ -8,18 +9,40 @@ namespace LoginEtl.Worker.Commands;
 /// <c>login-etl produce FILE|-</c>: sends one message per line, the line as the body, to the configured queue.
 /// Empty lines are skipped (SQS has no empty messages); a line over the SQS size limit is reported and not sent.
 /// </summary>
-static class ProduceCommand
+sealed class ProduceCommand : Command
 {
     const int ConcurrentBatches = 8;
 
-    public static async Task<int> RunAsync(string path, string[] configurationArgs)
+    readonly Argument<string> _file = new("FILE") { Description = "The file to send, one message per line; - for standard input." };
+
+    public ProduceCommand(string[] settings)
+        : base("produce", "Send one message per line of FILE to Sqs__QueueName, the line as the body (empty lines are skipped).")
+    {
+        Arguments.Add(_file);
+        SetAction(parsed => RunAsync(parsed.GetRequiredValue(_file), settings));
+    }
+
+    static async Task<int> RunAsync(string path, string[] configurationArgs)
     {
         using var host = SqsCommandHost.Create(configurationArgs);
         var queueUrl = await host.QueueUrlAsync();
 
         using var input = path == "-" ? Console.In : OpenFile(path);
         var lines = new LineCounts();
-        var result = await SqsBatchSender.SendAsync(host.Sqs, queueUrl, ReadAsync(input, lines), ConcurrentBatches, Console.Error);
+        var sent = 0L;
+        SqsBatchSender.Result result;
+        await using (new ConsoleProgress(Console.Error, () => $"produce: {Volatile.Read(ref sent)} message(s) sent so far"))
+        {
+            try
+            {
+                result = await SqsBatchSender.SendAsync(host.Sqs, queueUrl, ReadAsync(input, lines), ConcurrentBatches, Console.Error,
+                    sentSoFar => Volatile.Write(ref sent, sentSoFar));
+            }
+            catch (Exception ex) when (SqsFailures.IsTransient(ex))
+            {
+                throw new StartupException($"produce stopped after sending {Volatile.Read(ref sent)} message(s): SQS failed ({ex.Message})", ex);
+            }
+        }
 
         Console.WriteLine($"Sent {result.Sent} message(s) to {host.Options.QueueName}" +
             (lines.Empty > 0 ? $"; skipped {lines.Empty} empty line(s)" : "") +

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.CommandLine;
 using System.Globalization;
 using Amazon.Runtime;
 using Amazon.SQS;
@@ -17,78 +17,80 @@ namespace LoginEtl.Worker.Commands;
 /// dead-lettering are dropped. A message leaves the dead-letter queue only once it is on the main queue, so an
 /// interrupted redrive loses nothing, and a message left on both is still stored once.
 /// </summary>
-static class RedriveCommand
+sealed class RedriveCommand : Command
 {
     // SQS's limit per message; the identity takes one.
     const int MaxMessageAttributes = 10;
-    static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
 
-    public static async Task<int> RunAsync(string[] args)
+    readonly Option<string> _kind = new("--kind")
     {
-        var max = long.MaxValue;
-        string? kind = null;
-        var configurationArgs = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--max" && i + 1 < args.Length && long.TryParse(args[i + 1], CultureInfo.InvariantCulture, out max) && max > 0)
-                i++;
-            else if (args[i] == "--kind" && i + 1 < args.Length && args[i + 1].Length > 0 && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                kind = args[++i];
-            else if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].Contains('=', StringComparison.Ordinal))
-                configurationArgs.Add(args[i]);
-            else
-                throw new StartupException($"redrive: unexpected argument '{args[i]}' (--kind KIND, --max N)");
-        }
+        Description = "Only the messages of this error kind (max_receive_count for those SQS moved itself); the others stay.",
+        HelpName = "KIND",
+    };
 
-        using var host = SqsCommandHost.Create([.. configurationArgs], withIdentities: true);
+    readonly Option<long?> _max = new("--max")
+    {
+        Description = "At most N messages.",
+        HelpName = "N",
+        CustomParser = result => NumberArgument.Parse(result, "--max", 1L, long.MaxValue, "a whole number of at least 1"),
+    };
+
+    public RedriveCommand(string[] settings)
+        : base("redrive", "Move dead-lettered messages back to Sqs__QueueName, keeping their identity (needs the masking settings).")
+    {
+        Options.Add(_kind);
+        Options.Add(_max);
+        _kind.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is not { Length: > 0 })
+                result.AddError("--kind needs an error kind, e.g. --kind invalid_json.");
+        });
+        SetAction(parsed => RunAsync(parsed.GetValue(_kind), parsed.GetValue(_max) ?? long.MaxValue, settings));
+    }
+
+    static async Task<int> RunAsync(string? kind, long max, string[] configurationArgs)
+    {
+        using var host = SqsCommandHost.Create(configurationArgs, withIdentities: true);
         var (options, sqs) = (host.Options, host.Sqs);
         var queueUrl = await host.QueueUrlAsync();
         var deadLetters = new DeadLetterBrowser(sqs, await host.DeadLetterQueueUrlAsync());
 
-        long moved = 0, failed = 0, skipped = 0, unverified = 0;
-        var progress = Stopwatch.StartNew();
+        var counts = new Counts();
+        var progress = new ConsoleProgress(Console.Error, () => $"redrive: {counts} so far");
         try
         {
             await foreach (var batch in deadLetters.ReceiveAllAsync())
             {
-                var chosen = batch.Where(m => kind is null || DeadLetterBrowser.KindOf(m) == kind).Take((int)Math.Min(10, max - moved)).ToList();
-                skipped += batch.Count - chosen.Count;
+                var chosen = batch.Where(m => kind is null || DeadLetterBrowser.KindOf(m) == kind).Take((int)Math.Min(10, max - counts.Moved)).ToList();
+                Interlocked.Add(ref counts.Skipped, batch.Count - chosen.Count);
                 if (chosen.Count > 0)
-                {
-                    var (ok, notMoved, notVerified) = await MoveAsync(sqs, queueUrl, deadLetters, host.Identities, chosen);
-                    (moved, failed, unverified) = (moved + ok, failed + notMoved, unverified + notVerified);
-                }
+                    await MoveAsync(sqs, queueUrl, deadLetters, host.Identities, chosen, counts);
 
-                if (progress.Elapsed >= ProgressInterval)
-                {
-                    await Console.Error.WriteLineAsync($"redrive: {moved} moved, {failed} failed, {skipped} left so far");
-                    progress.Restart();
-                }
-
-                if (moved >= max)
+                if (counts.Moved >= max)
                     break;
             }
         }
         catch (Exception ex) when (SqsFailures.IsTransient(ex))
         {
-            throw new StartupException($"redrive stopped after moving {moved} message(s): SQS failed ({ex.Message}); run it again to move the rest");
+            throw new StartupException($"redrive stopped after moving {counts.Moved} message(s): SQS failed ({ex.Message}); run it again to move the rest");
         }
         finally
         {
+            await progress.DisposeAsync();
             await ReleaseAsync(deadLetters);
         }
 
-        Console.WriteLine($"Moved {moved} message(s) from {options.DeadLetterQueueName} to {options.QueueName}" +
-            (kind is null ? "" : $" (kind {kind}; {skipped} of other kinds left)") +
-            (failed > 0 ? $"; {failed} could not be moved and stay in {options.DeadLetterQueueName}" : ""));
-        if (unverified > 0)
-            await Console.Error.WriteLineAsync($"redrive: {unverified} message(s) carried an identity that does not verify under the configured keys " +
+        Console.WriteLine($"Moved {counts.Moved} message(s) from {options.DeadLetterQueueName} to {options.QueueName}" +
+            (kind is null ? "" : $" (kind {kind}; {counts.Skipped} of other kinds left)") +
+            (counts.Failed > 0 ? $"; {counts.Failed} could not be moved and stay in {options.DeadLetterQueueName}" : ""));
+        if (counts.Unverified > 0)
+            await Console.Error.WriteLineAsync($"redrive: {counts.Unverified} message(s) carried an identity that does not verify under the configured keys " +
                 "(a retired key no longer in Masking__RetiredKeys?): they were moved as new messages");
-        return failed > 0 ? 1 : 0;
+        return counts.Failed > 0 ? 1 : 0;
     }
 
-    static async Task<(int Moved, int Failed, int Unverified)> MoveAsync(IAmazonSQS sqs, string queueUrl, DeadLetterBrowser deadLetters,
-        MessageIdentity identities, List<Message> messages)
+    static async Task MoveAsync(IAmazonSQS sqs, string queueUrl, DeadLetterBrowser deadLetters, MessageIdentity identities,
+        List<Message> messages, Counts counts)
     {
         var unverified = 0;
         var sent = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
@@ -99,13 +101,17 @@ static class RedriveCommand
                 MessageAttributes = AttributesFor(m, identities, ref unverified),
             }).ToList(),
         });
+        Interlocked.Add(ref counts.Unverified, unverified);
         foreach (var failure in sent.Failed ?? [])
             await Console.Error.WriteLineAsync($"message {messages[int.Parse(failure.Id, CultureInfo.InvariantCulture)].MessageId}: not moved ({failure.Code}: {failure.Message})");
 
         var successful = sent.Successful ?? [];
+        Interlocked.Add(ref counts.Failed, messages.Count - successful.Count);
         if (successful.Count == 0)
-            return (0, messages.Count, unverified);
+            return;
 
+        // Counted as moved once on the main queue: the copy left in the dead-letter queue, if any, is stored once whichever comes first.
+        Interlocked.Add(ref counts.Moved, successful.Count);
         var deleted = await sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
         {
             QueueUrl = deadLetters.QueueUrl,
@@ -115,8 +121,6 @@ static class RedriveCommand
             deadLetters.Taken(messages[int.Parse(entry.Id, CultureInfo.InvariantCulture)]);
         foreach (var failure in deleted.Failed ?? [])
             await Console.Error.WriteLineAsync($"message {messages[int.Parse(failure.Id, CultureInfo.InvariantCulture)].MessageId}: sent, but still in the dead-letter queue ({failure.Code}); it is stored once whichever copy comes first");
-
-        return (successful.Count, messages.Count - successful.Count, unverified);
     }
 
     // The producer's own attributes and the message's identity: the one it came with, verified, or else (a message
@@ -145,5 +149,17 @@ static class RedriveCommand
         {
             await Console.Error.WriteLineAsync($"redrive: the dead letters left are visible again within {DeadLetterBrowser.Hold.TotalMinutes:F0} minutes ({ex.Message})");
         }
+    }
+
+    // Written by the redrive, read by its progress line.
+    sealed class Counts
+    {
+        public long Moved;
+        public long Failed;
+        public long Skipped;
+        public long Unverified;
+
+        public override string ToString() =>
+            $"{Interlocked.Read(ref Moved)} moved, {Interlocked.Read(ref Failed)} failed, {Interlocked.Read(ref Skipped)} left";
     }
 }

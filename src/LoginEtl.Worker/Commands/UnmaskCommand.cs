@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Security.Cryptography;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Masking;
@@ -13,21 +14,39 @@ namespace LoginEtl.Worker.Commands;
 /// configured, masks the value again to check it against the mask. The original value is printed on standard
 /// output; anything that prevents a certain answer is an error (exit code 1).
 /// </summary>
-static class UnmaskCommand
+sealed class UnmaskCommand : Command
 {
-    public static int WithKeys(string mask, string[] configurationArgs)
+    readonly Argument<string> _value = new("VALUE") { Description = "The mask, as stored in masked_ip or masked_device_id." };
+
+    readonly Option<string> _privateKey = new("--private-key")
+    {
+        Description = "The recovery private key (PEM): open the mask's recovery record in the database; with Masking__Key set, " +
+            "the value found is checked against the mask.",
+        HelpName = "FILE",
+    };
+
+    public UnmaskCommand(string[] settings)
+        : base("unmask", "Print the original of a mask: an encrypt-mode one with the configured keys, any with --private-key.")
+    {
+        Arguments.Add(_value);
+        Options.Add(_privateKey);
+        SetAction(parsed => parsed.GetValue(_privateKey) is { } privateKey
+            ? WithPrivateKeyAsync(privateKey, parsed.GetRequiredValue(_value), settings)
+            : Task.FromResult(WithKeys(parsed.GetRequiredValue(_value), settings)));
+    }
+
+    static int WithKeys(string mask, string[] configurationArgs)
     {
         var builder = LoginEtlHost.CreateBuilder(configurationArgs);
         builder.AddMasking();
-        using var host = builder.Build();
-        StartupChecks.ValidateOptions<MaskingOptions>(host.Services);
+        using var host = LoginEtlHost.Build(builder);
 
         var (_, value) = Unmasker.Decrypt(host.Services.GetRequiredService<MaskingKeyRing>(), mask);
         Console.WriteLine(value);
         return 0;
     }
 
-    public static async Task<int> WithPrivateKeyAsync(string privateKeyPath, string mask, string[] configurationArgs)
+    static async Task<int> WithPrivateKeyAsync(string privateKeyPath, string mask, string[] configurationArgs)
     {
         using var privateKey = LoadPrivateKey(privateKeyPath);
         var builder = LoginEtlHost.CreateBuilder(configurationArgs);
@@ -35,9 +54,7 @@ static class UnmaskCommand
         var checkable = !string.IsNullOrWhiteSpace(builder.Configuration[$"{MaskingOptions.Section}:{nameof(MaskingOptions.Key)}"]);
         if (checkable)
             builder.AddMasking();
-        using var host = builder.Build();
-        if (checkable)
-            StartupChecks.ValidateOptions<MaskingOptions>(host.Services);
+        using var host = LoginEtlHost.Build(builder);
 
         var contexts = host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>();
         await using var db = await contexts.CreateDbContextAsync();

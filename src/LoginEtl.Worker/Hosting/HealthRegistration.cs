@@ -22,7 +22,7 @@ public static class HealthRegistration
     /// </summary>
     public static IHostApplicationBuilder AddLoginEtlHealth(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateSettings().ValidateOnStart();
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag], timeout: DatabaseTimeout)
             .AddCheck<QueueHealthCheck>("queue", tags: [ReadyTag])

@@ -27,8 +27,8 @@ public static class LoginDatabaseRegistration
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(tuned) { Name = DataSourceName }.Build());
         builder.Services.AddDbContextFactory<LoginDbContext>((services, options) => options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
 
-        builder.Services.AddOptions<WriterOptions>().BindConfiguration(WriterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
+        builder.Services.AddOptions<WriterOptions>().BindConfiguration(WriterOptions.Section).ValidateSettings().ValidateOnStart();
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateSettings().ValidateOnStart();
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<DatabaseAvailability>();
         builder.Services.AddSingleton<LoginWriter>();

@@ -1,7 +1,4 @@
-using LoginEtl.Worker.Consumers;
-using LoginEtl.Worker.Masking;
 using LoginEtl.Worker.Outbox;
-using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
 
 namespace LoginEtl.Worker.Hosting;
@@ -24,6 +21,25 @@ public static class LoginEtlHost
     }
 
     /// <summary>
+    /// Builds the host and checks every setting the command registered (<see cref="StartupChecks.ValidateSettings"/>);
+    /// a bad one is a <see cref="StartupException"/> naming it.
+    /// </summary>
+    public static IHost Build(HostApplicationBuilder builder)
+    {
+        var host = builder.Build();
+        try
+        {
+            StartupChecks.ValidateSettings(host.Services);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// The service's host, not yet started, once every setting, the database and the queues have been checked.
     /// <paramref name="overrides"/> come last in the configuration chain.
     /// </summary>
@@ -33,16 +49,10 @@ public static class LoginEtlHost
         if (overrides is not null)
             builder.Configuration.AddInMemoryCollection(overrides);
         builder.AddLoginEtl();
-        var host = builder.Build();
+        var host = Build(builder);
         try
         {
             var services = host.Services;
-            StartupChecks.ValidateOptions<MaskingOptions>(services);
-            StartupChecks.ValidateOptions<SqsOptions>(services);
-            StartupChecks.ValidateOptions<RetryOptions>(services);
-            StartupChecks.ValidateOptions<WriterOptions>(services);
-            StartupChecks.ValidateOptions<HealthOptions>(services);
-            StartupChecks.ValidateOptions<InboxOptions>(services);
             using (var startup = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
             {
                 await StartupChecks.EnsureDatabaseReadyAsync(services, startup.Token);

@@ -20,7 +20,7 @@ public static class LoginEtlRegistration
         builder.AddSqs();
         builder.Services.AddSingleton<MessageIdentity>();
         builder.Services.AddSingleton<IRedeliveryHorizon>(sp => sp.GetRequiredService<SqsQueues>());
-        builder.Services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateSettings().ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Before the endpoint: the window's slots are prepared before the first message is taken.
         builder.Services.AddSingleton<InboxWindow>();
@@ -56,7 +56,7 @@ public static class LoginEtlRegistration
         builder.AddMasking();
         builder.Services.AddSingleton<LoginMasking>();
 
-        builder.Services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateSettings().ValidateOnStart();
         builder.Services.AddSingleton<LoginEtlTelemetry>();
         builder.AddLoginDatabase();
 

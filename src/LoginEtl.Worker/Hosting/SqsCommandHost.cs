@@ -39,12 +39,9 @@ sealed class SqsCommandHost : IDisposable
             builder.Services.AddSingleton<MessageIdentity>();
         }
 
-        var host = builder.Build();
+        var host = LoginEtlHost.Build(builder);
         try
         {
-            StartupChecks.ValidateOptions<SqsOptions>(host.Services);
-            if (withIdentities)
-                StartupChecks.ValidateOptions<MaskingOptions>(host.Services);
             return new SqsCommandHost(host);
         }
         catch

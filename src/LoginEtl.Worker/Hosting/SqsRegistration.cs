@@ -10,7 +10,7 @@ public static class SqsRegistration
     /// <summary>The SQS client and the queues named by the <c>Sqs</c> settings.</summary>
     public static IHostApplicationBuilder AddSqs(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SqsOptions>().BindConfiguration(SqsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<SqsOptions>().BindConfiguration(SqsOptions.Section).ValidateSettings().ValidateOnStart();
         builder.Services.AddSingleton(sp => SqsClientFactory.Create(sp.GetRequiredService<IOptions<SqsOptions>>().Value.ServiceUrl));
         builder.Services.AddSingleton<SqsQueues>();
         return builder;

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
 using Microsoft.EntityFrameworkCore;
@@ -8,27 +9,53 @@ using Npgsql;
 namespace LoginEtl.Worker.Hosting;
 
 /// <summary>
-/// What <c>login-etl run</c> checks before it takes a message: every setting valid, the database reachable
-/// and migrated, both queues there. Each failure is a <see cref="StartupException"/> with one line to read.
+/// What a command checks before it does anything, <c>login-etl run</c> before it takes a message: every setting
+/// valid, the database reachable and migrated, both queues there. Each failure is a <see cref="StartupException"/>
+/// with one line to read.
 /// </summary>
-public static class StartupChecks
+public static partial class StartupChecks
 {
-    public static void ValidateOptions<TOptions>(IServiceProvider services)
-        where TOptions : class
+    /// <summary>
+    /// Every options type registered with <c>ValidateOnStart</c>, bound and validated through the host's startup
+    /// validator (the one <c>IHost.StartAsync</c> runs): a value of the wrong type or out of range names its
+    /// setting in the <c>Section__Key</c> form.
+    /// </summary>
+    public static void ValidateSettings(IServiceProvider services)
     {
         try
         {
-            _ = services.GetRequiredService<IOptions<TOptions>>().Value;
+            services.GetService<IStartupValidator>()?.Validate();
         }
         catch (OptionsValidationException ex)
         {
-            throw new StartupException(string.Join("; ", ex.Failures));
+            throw new StartupException(string.Join("; ", ex.Failures), ex);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            throw new StartupException(string.Join("; ", ex.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)), ex);
         }
         catch (InvalidOperationException ex)
         {
-            // Binding failures name the setting, e.g. "Failed to convert configuration value at 'Sqs:Pollers'".
-            throw new StartupException(ex.Message);
+            throw new StartupException(DescribeBindingFailure(ex.Message), ex);
         }
+    }
+
+    // The configuration binder names the setting only in its message, "Failed to convert configuration value '...'
+    // at 'Sqs:Pollers' to type 'System.Int32'.": read it from there, and leave the value out (it may be a secret).
+    static string DescribeBindingFailure(string message)
+    {
+        if (BindingFailure().Match(message) is not { Success: true } match)
+            return message;
+
+        var setting = match.Groups["path"].Value.Replace(":", "__", StringComparison.Ordinal);
+        return match.Groups["type"].Value switch
+        {
+            "System.Boolean" => $"{setting} must be true or false",
+            "System.Int32" or "System.Int64" => $"{setting} must be a whole number",
+            "System.Double" => $"{setting} must be a number",
+            "System.TimeSpan" => $"{setting} must be a time span such as 00:00:05 (hh:mm:ss) or 1.00:00:00 (one day)",
+            var type => $"{setting} is not a valid {type}",
+        };
     }
 
     public static async Task EnsureDatabaseReadyAsync(IServiceProvider services, CancellationToken cancellationToken)
@@ -49,4 +76,7 @@ public static class StartupChecks
 
     public static async Task EnsureQueuesExistAsync(IServiceProvider services, CancellationToken cancellationToken) =>
         await services.GetRequiredService<SqsQueues>().ResolveAsync(cancellationToken);
+
+    [GeneratedRegex(@" at '(?<path>[^']+)' to type '(?<type>[^']+)'\.$")]
+    private static partial Regex BindingFailure();
 }

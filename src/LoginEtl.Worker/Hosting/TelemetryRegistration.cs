@@ -1,4 +1,5 @@
 using LoginEtl.Worker.Telemetry;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -9,8 +10,6 @@ namespace LoginEtl.Worker.Hosting;
 
 public static class TelemetryRegistration
 {
-    public const string MassTransitMetricsSetting = "Telemetry:MassTransitMetrics";
-
     static readonly string[] Sources = [LoginEtlTelemetry.Name, "MassTransit", "Npgsql"];
     static readonly string[] Meters = [LoginEtlTelemetry.Name, "Npgsql"];
 
@@ -32,16 +31,15 @@ public static class TelemetryRegistration
     {
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otlpMetrics = otlp && MetricsExporters(builder.Configuration["OTEL_METRICS_EXPORTER"]).Contains("otlp");
-        // MassTransit's instruments count and time every message again, under its own names, beside the service's
-        // received, stored, dead-lettered and lag: about 6 % of the process's CPU at full rate, so they are opt-in.
-        var massTransitMetrics = builder.Configuration[MassTransitMetricsSetting] is { } value
-            ? bool.TryParse(value, out var on) ? on : throw new StartupException("Telemetry__MassTransitMetrics must be true or false")
-            : false;
+        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateSettings().ValidateOnStart();
+        // The meters are chosen when the meter provider is built, from the settings the host has checked by then.
+        builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) =>
+            metrics.AddMeter(services.GetRequiredService<IOptions<TelemetryOptions>>().Value.MassTransitMetrics ? Sources : Meters));
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "login-etl"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(massTransitMetrics ? Sources : Meters).AddRuntimeInstrumentation().AddPrometheusExporter();
+                metrics.AddRuntimeInstrumentation().AddPrometheusExporter();
                 metrics.AddView(instrument => instrument.Meter.Name == "Npgsql"
                     ? new MetricStreamConfiguration { TagKeys = NpgsqlMetricAttributes }
                     : null);

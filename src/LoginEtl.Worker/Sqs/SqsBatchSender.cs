@@ -16,11 +16,14 @@ public static class SqsBatchSender
 
     public sealed record Result(long Sent, long Failed);
 
-    /// <summary>Sends every message; a message SQS refuses is reported on <paramref name="errors"/> by its id.</summary>
+    /// <summary>
+    /// Sends every message; a message SQS refuses is reported on <paramref name="errors"/> by its id. <paramref name="sent"/>
+    /// hears how many were sent so far after each request.
+    /// </summary>
     public static async Task<Result> SendAsync(IAmazonSQS sqs, string queueUrl, IAsyncEnumerable<(long Id, string Body)> messages,
-        int concurrency, TextWriter errors, CancellationToken cancellationToken = default)
+        int concurrency, TextWriter errors, Action<long>? sent = null, CancellationToken cancellationToken = default)
     {
-        long sent = 0, failed = 0;
+        long sentSoFar = 0, failed = 0;
         var inFlight = new List<Task<(int Sent, int Failed)>>(concurrency);
         await foreach (var batch in BatchAsync(messages).WithCancellation(cancellationToken))
         {
@@ -35,12 +38,13 @@ public static class SqsBatchSender
 
         foreach (var task in inFlight)
             Count(await task);
-        return new Result(sent, failed);
+        return new Result(sentSoFar, failed);
 
         void Count((int Sent, int Failed) result)
         {
-            sent += result.Sent;
+            sentSoFar += result.Sent;
             failed += result.Failed;
+            sent?.Invoke(sentSoFar);
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using LoginEtl.Worker.Commands;
+using LoginEtl.Worker.Bench;
 
 namespace LoginEtl.IntegrationTests.Infrastructure;
 
@@ -25,15 +25,9 @@ sealed partial class EtlProcess : IDisposable
     /// <summary>Starts the process with <paramref name="environment"/> added to the test's own environment.</summary>
     public static EtlProcess Start(string[] arguments, IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        start.Environment.Remove("ConnectionStrings__LoginDb");
-        start.Environment.Remove("Masking__Key");
-        foreach (var (name, value) in environment)
-            start.Environment[name] = value;
-        return new EtlProcess(Process.Start(start)!);
+        var process = Process.Start(LoginEtlLauncher.StartInfo(arguments, environment.Select(e => KeyValuePair.Create(e.Key, (string?)e.Value))))!;
+        process.StandardInput.Close();
+        return new EtlProcess(process);
     }
 
     public bool HasExited => _process.HasExited;
@@ -64,18 +58,7 @@ sealed partial class EtlProcess : IDisposable
     /// The most physical memory the process has held so far (VmHWM of /proc/PID/status), in bytes; null once it
     /// has exited.
     /// </summary>
-    public long? PeakResidentBytes()
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? null : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException)
-        {
-            return null;
-        }
-    }
+    public long? PeakResidentBytes() => ProcessUsage.PeakResidentBytes($"/proc/{_process.Id}/status");
 
     public void Kill() => _process.Kill();
 

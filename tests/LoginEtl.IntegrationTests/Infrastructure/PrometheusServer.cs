@@ -35,7 +35,7 @@ sealed class PrometheusServer : IAsyncDisposable
                 static_configs:
                   - targets: ["{target}"]
             """);
-        var port = HealthTests.FreePort();
+        var port = FreePort.Next();
         var start = new ProcessStartInfo(prometheus) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in (string[])[$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(directory.FullName, "data")}",
                      $"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"])

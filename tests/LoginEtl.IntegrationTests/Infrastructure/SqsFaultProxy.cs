@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace LoginEtl.IntegrationTests.Infrastructure;
@@ -7,7 +6,8 @@ namespace LoginEtl.IntegrationTests.Infrastructure;
 /// <summary>
 /// An HTTP proxy on 127.0.0.1 in front of the SQS emulator that answers the actions it is told to fail with an
 /// internal error, and forwards everything else: an SQS that took a send and then refused the delete, as a
-/// network cut between the two would leave it.
+/// network cut between the two would leave it. With <c>passFirst</c>, the first requests of those actions still go
+/// through: SQS failing in the middle of a command.
 /// </summary>
 sealed class SqsFaultProxy : IAsyncDisposable
 {
@@ -15,11 +15,19 @@ sealed class SqsFaultProxy : IAsyncDisposable
     readonly HttpClient _upstream = new() { BaseAddress = new Uri(TestServices.SqsServiceUrl) };
     readonly HashSet<string> _failed;
     readonly Task _serving;
+    readonly int _passFirst;
+    int _seen;
 
     public SqsFaultProxy(params string[] failedActions)
+        : this(0, failedActions)
     {
+    }
+
+    public SqsFaultProxy(int passFirst, params string[] failedActions)
+    {
+        _passFirst = passFirst;
         _failed = failedActions.Select(a => "AmazonSQS." + a).ToHashSet(StringComparer.Ordinal);
-        Url = $"http://127.0.0.1:{FreePort()}/";
+        Url = $"http://127.0.0.1:{FreePort.Next()}/";
         _listener.Prefixes.Add(Url);
         _listener.Start();
         _serving = ServeAsync();
@@ -31,13 +39,6 @@ sealed class SqsFaultProxy : IAsyncDisposable
     public int Failed => Volatile.Read(ref _failedCount);
 
     int _failedCount;
-
-    static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     async Task ServeAsync()
     {
@@ -61,7 +62,7 @@ sealed class SqsFaultProxy : IAsyncDisposable
     {
         using var response = context.Response;
         var target = context.Request.Headers["X-Amz-Target"] ?? "";
-        if (_failed.Contains(target))
+        if (_failed.Contains(target) && Interlocked.Increment(ref _seen) > _passFirst)
         {
             Interlocked.Increment(ref _failedCount);
             response.StatusCode = 500;

@@ -87,7 +87,7 @@ sealed class TestQueues : IAsyncDisposable
             + attributes.ApproximateNumberOfMessagesDelayed;
     }
 
-    /// <summary>Takes every message off the dead-letter queue, with its attributes.</summary>
+    /// <summary>Takes every message off the dead-letter queue, with its attributes and its receive count.</summary>
     public async Task<List<Message>> DrainDeadLettersAsync()
     {
         var messages = new List<Message>();
@@ -99,6 +99,7 @@ sealed class TestQueues : IAsyncDisposable
                 MaxNumberOfMessages = 10,
                 WaitTimeSeconds = 0,
                 MessageAttributeNames = ["All"],
+                MessageSystemAttributeNames = [MessageSystemAttributeName.ApproximateReceiveCount],
                 VisibilityTimeout = 60,
             });
             if (response.Messages is not { Count: > 0 } batch)
