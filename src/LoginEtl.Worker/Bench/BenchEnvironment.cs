@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Amazon.SQS;
-using Amazon.SQS.Model;
 using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Sqs;
@@ -93,20 +91,8 @@ sealed class BenchEnvironment : IAsyncDisposable
     public ConsoleProgress Progress(Func<string> describe) => new(_progress, () => $"bench: {describe()}");
 
     /// <summary>A queue and its dead-letter queue, named after the queue.</summary>
-    public async Task<(string QueueUrl, string DeadLetterUrl)> CreateQueuesAsync(string name)
-    {
-        var deadLetterUrl = (await _sqs.CreateQueueAsync(name + "-dlq")).QueueUrl;
-        var deadLetterArn = (await _sqs.GetQueueAttributesAsync(deadLetterUrl, ["QueueArn"])).QueueARN;
-        var queueUrl = (await _sqs.CreateQueueAsync(new CreateQueueRequest
-        {
-            QueueName = name,
-            Attributes = new Dictionary<string, string>
-            {
-                ["RedrivePolicy"] = JsonSerializer.Serialize(new { deadLetterTargetArn = deadLetterArn, maxReceiveCount = "10" }),
-            },
-        })).QueueUrl;
-        return (queueUrl, deadLetterUrl);
-    }
+    public Task<(string QueueUrl, string DeadLetterUrl)> CreateQueuesAsync(string name) =>
+        SqsQueuePair.CreateAsync(_sqs, name, name + "-dlq", maxReceiveCount: 10);
 
     public async Task DeleteQueuesAsync(params string[] urls)
     {

@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginEtl.Worker.Aws;
 
 namespace LoginEtl.IntegrationTests.Infrastructure;
 
@@ -34,26 +34,8 @@ sealed class TestQueues : IAsyncDisposable
         var name = $"logins-{Guid.NewGuid():N}";
         var deadLetterName = name + "-dlq";
 
-        var retention = retentionSeconds is { } seconds
-            ? new Dictionary<string, string> { ["MessageRetentionPeriod"] = seconds.ToString(CultureInfo.InvariantCulture) }
-            : [];
-        var deadLetterUrl = (await sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = deadLetterName, Attributes = new(retention) })).QueueUrl;
-        var deadLetterArn = (await sqs.GetQueueAttributesAsync(deadLetterUrl, ["QueueArn"])).QueueARN;
-        var redrive = JsonSerializer.Serialize(new Dictionary<string, string>
-        {
-            ["deadLetterTargetArn"] = deadLetterArn,
-            ["maxReceiveCount"] = maxReceiveCount.ToString(CultureInfo.InvariantCulture),
-        });
-        var url = (await sqs.CreateQueueAsync(new CreateQueueRequest
-        {
-            QueueName = name,
-            Attributes = new Dictionary<string, string>(retention)
-            {
-                ["RedrivePolicy"] = redrive,
-                ["VisibilityTimeout"] = visibilityTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
-            },
-        })).QueueUrl;
-
+        var (url, deadLetterUrl) = await SqsQueuePair.CreateAsync(sqs, name, deadLetterName, maxReceiveCount,
+            TimeSpan.FromSeconds(visibilityTimeoutSeconds), retentionSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
         return new TestQueues(sqs, name, url, deadLetterName, deadLetterUrl);
     }
 
