@@ -74,9 +74,9 @@ public class HostileInputTests(ITestOutputHelper output)
         Assert.Equal(0, await queues.DepthAsync(queues.Url));
     }
 
-    // The bound of README's "Memory under a hostile producer", for 256 KiB bodies: the idle process, the
-    // collector's allowance for garbage and pooled buffers, and per message in flight three bytes per body byte
-    // (the SDK's string of it, two bytes a character, and the garbage of receiving and dead-lettering it).
+    // The bound of docs/delivery-guarantees.md, "Memory under a hostile producer", for 256 KiB bodies: the idle
+    // process, the collector's allowance for garbage and pooled buffers, and per message in flight three bytes per
+    // body byte (the SDK's string of it, two bytes a character, and the garbage of receiving and dead-lettering it).
     const int LargestBody = 256 * 1024;
     const long CollectorAllowance = 96L * 1024 * 1024;
     const long PerMessage = 3L * LargestBody;
