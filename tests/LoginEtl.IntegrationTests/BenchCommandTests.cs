@@ -22,17 +22,28 @@ public class BenchCommandTests
         using var sqs = TestQueues.CreateClient();
         var queuesBefore = (await sqs.ListQueuesAsync("loginetl-bench-")).QueueUrls ?? [];
 
+        // 5 ms on every SQS call; one-second long polls, so that the idle phase's few seconds see several.
         var bench = await Cli.RunAsync(["bench", "--messages", "3000", "--invalid-percent", "5", "--inbox-prefill", "20000", "--json",
+            "--sqs-latency-ms", "5", "--idle-seconds", "3", "--Sqs:WaitTimeSeconds=1",
             $"--ConnectionStrings:LoginDb={database.ConnectionString}", $"--Masking:Key={Etl.NewKey()}"]);
 
         Assert.True(bench.ExitCode == 0, bench.Error);
-        Assert.Contains("bench: etl: login-etl run --drain", bench.Error, StringComparison.Ordinal);
+        Assert.Contains("SQS calls per 1000 messages", bench.Error, StringComparison.Ordinal);
         using var report = JsonDocument.Parse(bench.Output);
         var root = report.RootElement;
         Assert.Equal(3000, root.GetProperty("messages").GetInt32());
         Assert.InRange(root.GetProperty("invalid").GetInt32(), 60, 240);
-        foreach (var figure in new[] { "ceiling_msgs_per_s", "etl_msgs_per_s", "ratio", "pipeline_msgs_per_s", "peak_rss_mb", "latency_p50_ms", "latency_p99_ms" })
+        foreach (var figure in new[] { "ceiling_msgs_per_s", "etl_msgs_per_s", "ratio", "pipeline_msgs_per_s", "peak_rss_mb", "etl_peak_rss_mb", "latency_p50_ms", "latency_p99_ms" })
             Assert.True(root.GetProperty(figure).GetDouble() > 0, figure);
+        Assert.Equal(5, root.GetProperty("sqs_latency_ms").GetInt32());
+        // At most 10 messages a receive and 10 a batch delete: 200 calls per 1000 messages is the floor.
+        Assert.True(root.GetProperty("sqs_calls_per_1000_msgs").GetDouble() >= 200, root.GetProperty("sqs_calls_per_1000_msgs").ToString());
+        var calls = root.GetProperty("etl_sqs_calls");
+        Assert.True(calls.GetProperty("ReceiveMessage").GetInt64() >= 300);
+        Assert.True(calls.GetProperty("DeleteMessageBatch").GetInt64() >= 300);
+        Assert.True(calls.GetProperty("SendMessageBatch").GetInt64() >= 1, "the invalid messages are dead-lettered");
+        // One poller on an empty queue, one-second polls: about 3,600 receives an hour; all 32 would make about 115,000.
+        Assert.InRange(root.GetProperty("idle_receives_per_hour").GetDouble(), 1, 2 * 3_600 * (3 + 1) / 3.0);
         Assert.True(root.GetProperty("latency_p99_ms").GetDouble() >= root.GetProperty("latency_p50_ms").GetDouble());
         // About 60 to 150 bytes an entry, whatever the machine.
         Assert.InRange(root.GetProperty("inbox_mb_per_million_msgs").GetDouble(), 40, 250);

@@ -16,15 +16,18 @@ sealed class BenchEnvironment : IAsyncDisposable
 {
     readonly string[] _configurationArgs;
     readonly double _invalidPercent;
+    readonly TimeSpan _sqsLatency;
+    LatencyProxy? _latencyProxy;
     readonly TextWriter _progress;
     readonly string _runId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 4);
     IAmazonSQS _sqs = null!;
 
-    BenchEnvironment(string[] configurationArgs, int messageCount, double invalidPercent, TextWriter progress)
+    BenchEnvironment(string[] configurationArgs, int messageCount, double invalidPercent, TimeSpan sqsLatency, TextWriter progress)
     {
         _configurationArgs = configurationArgs;
         MessageCount = messageCount;
         _invalidPercent = invalidPercent;
+        _sqsLatency = sqsLatency;
         _progress = progress;
     }
 
@@ -45,9 +48,10 @@ sealed class BenchEnvironment : IAsyncDisposable
 
     string Schema => $"loginetl_bench_{_runId}";
 
-    public static async Task<BenchEnvironment> CreateAsync(string[] configurationArgs, int messageCount, double invalidPercent, TextWriter progress)
+    public static async Task<BenchEnvironment> CreateAsync(string[] configurationArgs, int messageCount, double invalidPercent,
+        TimeSpan sqsLatency, TextWriter progress)
     {
-        var environment = new BenchEnvironment(configurationArgs, messageCount, invalidPercent, progress);
+        var environment = new BenchEnvironment(configurationArgs, messageCount, invalidPercent, sqsLatency, progress);
         await environment.SetUpAsync();
         return environment;
     }
@@ -59,7 +63,14 @@ sealed class BenchEnvironment : IAsyncDisposable
         builder.AddLoginDatabase();
         using var host = LoginEtlHost.Build(builder);
         SqsOptions = host.Services.GetRequiredService<IOptions<SqsOptions>>().Value;
-        _sqs = SqsClientFactory.Create(SqsOptions.ServiceUrl);
+        if (_sqsLatency > TimeSpan.Zero)
+        {
+            if (!Uri.TryCreate(SqsOptions.ServiceUrl, UriKind.Absolute, out var endpoint))
+                throw new StartupException("--sqs-latency-ms needs Sqs__ServiceUrl: the delay is added in front of that endpoint");
+            _latencyProxy = new LatencyProxy(endpoint, _sqsLatency);
+        }
+
+        _sqs = SqsClientFactory.Create(_latencyProxy?.Url ?? SqsOptions.ServiceUrl);
         Database = new BenchDatabase(
             host.Services.GetRequiredService<IConfiguration>().GetConnectionString(LoginDatabaseRegistration.ConnectionStringName)!, Schema);
 
@@ -126,20 +137,35 @@ sealed class BenchEnvironment : IAsyncDisposable
         return LoginEtlHost.Build(builder);
     }
 
-    Dictionary<string, string?> Overrides(string queueName) => new()
+    /// <summary>
+    /// The settings of a host on the benchmark's queue and schema as <c>--Section:Key=value</c> arguments, for a process of
+    /// its own: the command line's, then the benchmark's.
+    /// </summary>
+    public IEnumerable<string> SettingArguments() =>
+        _configurationArgs.Concat(Overrides(QueueName).Select(setting => $"--{setting.Key}={setting.Value}"));
+
+    Dictionary<string, string?> Overrides(string queueName)
     {
-        ["ConnectionStrings:LoginDb"] = Database.ConnectionString,
-        ["Sqs:QueueName"] = queueName,
-        ["Sqs:DeadLetterQueueName"] = queueName + "-dlq",
-        ["Health:Port"] = "0",
-        // Thousands of dead letters are expected: one line each would measure the console.
-        ["Logging:LogLevel:LoginEtl"] = "Error",
-    };
+        var overrides = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:LoginDb"] = Database.ConnectionString,
+            ["Sqs:QueueName"] = queueName,
+            ["Sqs:DeadLetterQueueName"] = queueName + "-dlq",
+            ["Health:Port"] = "0",
+            // Thousands of dead letters are expected: one line each would measure the console.
+            ["Logging:LogLevel:LoginEtl"] = "Error",
+        };
+        if (_latencyProxy is not null)
+            overrides["Sqs:ServiceUrl"] = _latencyProxy.Url;
+        return overrides;
+    }
 
     public async ValueTask DisposeAsync()
     {
         await DeleteQueuesAsync(QueueUrl, DeadLetterUrl);
         await Database.DropAsync();
         _sqs.Dispose();
+        if (_latencyProxy is not null)
+            await _latencyProxy.DisposeAsync();
     }
 }

@@ -20,7 +20,12 @@ public sealed record BenchResult(
     [property: JsonPropertyName("pipeline_cpu_us_per_msg")] double PipelineCpuMicroseconds,
     [property: JsonPropertyName("ceiling_before_msgs_per_s")] double CeilingBeforeMessagesPerSecond,
     [property: JsonPropertyName("ceiling_after_msgs_per_s")] double CeilingAfterMessagesPerSecond,
-    [property: JsonPropertyName("inbox_mb_per_million_msgs")] double InboxMegabytesPerMillion)
+    [property: JsonPropertyName("inbox_mb_per_million_msgs")] double InboxMegabytesPerMillion,
+    [property: JsonPropertyName("sqs_latency_ms")] int SqsLatencyMilliseconds,
+    [property: JsonPropertyName("etl_peak_rss_mb")] double EtlPeakRssMegabytes,
+    [property: JsonPropertyName("sqs_calls_per_1000_msgs")] double SqsCallsPerThousand,
+    [property: JsonPropertyName("etl_sqs_calls")] IReadOnlyDictionary<string, long> EtlSqsCalls,
+    [property: JsonPropertyName("idle_receives_per_hour")] double IdleReceivesPerHour)
 {
     /// <summary>The etl with a prefilled inbox (<c>--inbox-prefill N</c>); null without it.</summary>
     [JsonPropertyName("inbox_prefilled")]
@@ -28,13 +33,16 @@ public sealed record BenchResult(
     public PrefilledInboxResult? Prefilled { get; init; }
 
     public string ToTable() => $"""
-        messages                 {Messages} ({Invalid} invalid), {Pollers} pollers
+        messages                 {Messages} ({Invalid} invalid), {Pollers} pollers, {SqsLatencyMilliseconds} ms added to each SQS call
         ceiling (receive+delete) {CeilingMessagesPerSecond,10:F0} messages/s  {CeilingCpuMicroseconds,6:F0} us CPU/message in this process
           before / after the etl {CeilingBeforeMessagesPerSecond,10:F0} / {CeilingAfterMessagesPerSecond:F0} messages/s
         etl (run --drain)        {EtlMessagesPerSecond,10:F0} messages/s  {EtlCpuMicroseconds,6:F0} us CPU/message
         etl / ceiling            {Ratio,10:F2}
+        etl process peak RSS     {EtlPeakRssMegabytes,10:F0} MB
+        etl SQS calls            {SqsCallsPerThousand,10:F0} per 1000 messages ({string.Join(", ", EtlSqsCalls.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))})
+        idle replica             {IdleReceivesPerHour,10:F0} receives per hour
         pipeline (no SQS)        {PipelineMessagesPerSecond,10:F0} messages/s  {PipelineCpuMicroseconds,6:F0} us CPU/message
-        peak RSS                 {PeakRssMegabytes,10:F0} MB
+        bench process peak RSS   {PeakRssMegabytes,10:F0} MB
         latency at {LatencyLoadMessagesPerSecond:F0} messages/s: p50 {LatencyP50Milliseconds:F0} ms, p99 {LatencyP99Milliseconds:F0} ms (SentTimestamp to commit)
         inbox on disk            {InboxMegabytesPerMillion,10:F1} MB per million messages
         """ + (Prefilled is { } p ? "\n" + p.ToTable() : "");

@@ -38,7 +38,7 @@ static class PrefilledInboxPhase
             await bench.Database.EmptyAsync();
         bench.Report($"etl on {inbox}: sending {bench.MessageCount} messages");
         await bench.SendAsync(bench.QueueUrl, bench.Traffic().Select(m => m.Body));
-        var rate = await EtlPhase.MeasureAsync(bench, valid, invalid);
+        var rate = (await EtlPhase.MeasureAsync(bench, valid, invalid)).Rate;
         bench.Report($"etl on {inbox}: {rate:F0} messages/s");
         return rate;
     }

@@ -33,6 +33,21 @@ sealed class BenchCommand : Command
         CustomParser = result => NumberArgument.Parse(result, "--inbox-prefill", 0L, long.MaxValue, "a whole number of at least 0"),
     };
 
+    readonly Option<int> _sqsLatency = new("--sqs-latency-ms")
+    {
+        Description = "Add N milliseconds to every SQS call of every phase (a delaying proxy in front of Sqs__ServiceUrl), as between a replica and SQS.",
+        HelpName = "N",
+        CustomParser = result => NumberArgument.Parse(result, "--sqs-latency-ms", 0, 10_000, "a whole number from 0 to 10000"),
+    };
+
+    readonly Option<int> _idleSeconds = new("--idle-seconds")
+    {
+        Description = "How long the idle phase counts one replica's receives on an empty queue.",
+        HelpName = "S",
+        DefaultValueFactory = _ => 60,
+        CustomParser = result => NumberArgument.Parse(result, "--idle-seconds", 1, 3_600, "a whole number from 1 to 3600"),
+    };
+
     readonly Option<bool> _json = new("--json") { Description = "Print one JSON line instead of a table." };
 
     public BenchCommand(string[] settings)
@@ -41,11 +56,14 @@ sealed class BenchCommand : Command
         Options.Add(_messages);
         Options.Add(_invalidPercent);
         Options.Add(_inboxPrefill);
+        Options.Add(_sqsLatency);
+        Options.Add(_idleSeconds);
         Options.Add(_json);
         SetAction(async parsed =>
         {
-            var result = await new BenchRunner(settings, parsed.GetValue(_messages), parsed.GetValue(_invalidPercent),
-                parsed.GetValue(_inboxPrefill), Console.Error).RunAsync();
+            var bench = new BenchSettings(parsed.GetValue(_messages), parsed.GetValue(_invalidPercent), parsed.GetValue(_inboxPrefill),
+                TimeSpan.FromMilliseconds(parsed.GetValue(_sqsLatency)), TimeSpan.FromSeconds(parsed.GetValue(_idleSeconds)));
+            var result = await new BenchRunner(settings, bench, Console.Error).RunAsync();
             Console.WriteLine(parsed.GetValue(_json) ? JsonSerializer.Serialize(result) : result.ToTable());
             return 0;
         });

@@ -21,9 +21,6 @@ sealed class RunCommand : Command
     public static async Task<int> RunAsync(bool drain, string[] configurationArgs)
     {
         using var host = await LoginEtlHost.CreateRunHostAsync(drain, configurationArgs);
-        await host.StartAsync();
-        await host.WaitForShutdownAsync();
-        // The host stops when one of its services fails, and logs why; the run then failed.
-        return host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask is { IsFaulted: true }) ? 1 : 0;
+        return await LoginEtlHost.RunToEndAsync(host) ? LoginEtlCommandLine.Done : LoginEtlCommandLine.Failed;
     }
 }

@@ -69,4 +69,15 @@ public static class LoginEtlHost
             throw;
         }
     }
+
+    /// <summary>
+    /// Runs a host made by <see cref="CreateRunHostAsync"/> until it stops (drained, SIGTERM, Ctrl+C, or one of its
+    /// services failed, which the host logs); false when a service failed.
+    /// </summary>
+    public static async Task<bool> RunToEndAsync(IHost host)
+    {
+        await host.StartAsync();
+        await host.WaitForShutdownAsync();
+        return !host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask is { IsFaulted: true });
+    }
 }

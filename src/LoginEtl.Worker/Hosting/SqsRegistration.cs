@@ -1,6 +1,9 @@
+using Amazon.Runtime;
 using Amazon.SQS;
+using Amazon.SQS.Model;
 using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Sqs;
+using LoginEtl.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace LoginEtl.Worker.Hosting;
@@ -11,8 +14,35 @@ public static class SqsRegistration
     public static IHostApplicationBuilder AddSqs(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SqsOptions>().BindConfiguration(SqsOptions.Section).ValidateSettings().ValidateOnStart();
-        builder.Services.AddSingleton(sp => SqsClientFactory.Create(sp.GetRequiredService<IOptions<SqsOptions>>().Value.ServiceUrl));
+        builder.Services.AddSingleton(sp =>
+        {
+            var client = SqsClientFactory.Create(sp.GetRequiredService<IOptions<SqsOptions>>().Value.ServiceUrl);
+            if (sp.GetService<LoginEtlTelemetry>() is { } telemetry)
+                CountRequests((AmazonServiceClient)client, telemetry);
+            return client;
+        });
         builder.Services.AddSingleton<SqsQueues>();
         return builder;
     }
+
+    // Counted where every call of the client passes, whichever part of the service makes it.
+    static void CountRequests(AmazonServiceClient client, LoginEtlTelemetry telemetry) =>
+        client.BeforeRequestEvent += (_, e) =>
+        {
+            if (e is WebServiceRequestEventArgs { Request: { } request })
+                telemetry.SqsRequest(OperationOf(request));
+        };
+
+    static string OperationOf(AmazonWebServiceRequest request) => request switch
+    {
+        ReceiveMessageRequest => "ReceiveMessage",
+        DeleteMessageBatchRequest => "DeleteMessageBatch",
+        DeleteMessageRequest => "DeleteMessage",
+        ChangeMessageVisibilityBatchRequest => "ChangeMessageVisibilityBatch",
+        ChangeMessageVisibilityRequest => "ChangeMessageVisibility",
+        SendMessageBatchRequest => "SendMessageBatch",
+        SendMessageRequest => "SendMessage",
+        GetQueueAttributesRequest => "GetQueueAttributes",
+        _ => request.GetType().Name.Replace("Request", "", StringComparison.Ordinal),
+    };
 }

@@ -57,7 +57,9 @@ public sealed partial class SqsReceiveEndpoint(
         LogStarted(logger, _options.QueueName, _options.Pollers);
         telemetry.ReportZeroes();
 
-        await Task.WhenAll(Enumerable.Range(0, _options.Pollers).Select(_ => PollAsync(dispatcher, receiving, stoppingToken)));
+        var active = new ActivePollers(_options.Pollers, MaxMessagesPerReceive);
+        telemetry.ObservePollers(() => active.Active);
+        await Task.WhenAll(Enumerable.Range(0, _options.Pollers).Select(index => PollAsync(index, active, dispatcher, receiving, stoppingToken)));
 
         var summary = telemetry.Summary();
         LogSummary(logger, summary.Received, summary.Busy.TotalSeconds, summary.MessagesPerSecond, summary.Stored,
@@ -70,7 +72,7 @@ public sealed partial class SqsReceiveEndpoint(
         base.Dispose();
     }
 
-    async Task PollAsync(IReceiveEndpointDispatcher dispatcher, ResiliencePipeline receiving, CancellationToken stoppingToken)
+    async Task PollAsync(int index, ActivePollers active, IReceiveEndpointDispatcher dispatcher, ResiliencePipeline receiving, CancellationToken stoppingToken)
     {
         var poller = new Poller(this, drain.Enabled ? Math.Min(_options.WaitTimeSeconds, 1) : _options.WaitTimeSeconds);
         var batches = new List<Task>();
@@ -81,6 +83,7 @@ public sealed partial class SqsReceiveEndpoint(
                 List<Message> messages;
                 try
                 {
+                    await active.WaitForTurnAsync(index, stoppingToken);
                     messages = await receiving.ExecuteAsync(static (poller, token) => poller.Endpoint.ReceiveAsync(poller, token), poller, stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested || _interrupted.IsCancellationRequested)
@@ -92,6 +95,7 @@ public sealed partial class SqsReceiveEndpoint(
                     poller.Recovered();
                 }
 
+                active.Observe(messages.Count);
                 if (messages.Count == 0)
                 {
                     settlement.Unused();

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace LoginEtl.Worker.Telemetry;
 
@@ -31,7 +33,10 @@ public sealed class LoginEtlTelemetry : IDisposable
     readonly Histogram<int> _batchSize;
     readonly Histogram<double> _writeDuration;
     readonly Histogram<double> _lag;
+    readonly Counter<long> _sqsRequests;
+    readonly ConcurrentDictionary<string, StrongBox<long>> _sqsRequestTotals = new(StringComparer.Ordinal);
     long _inFlight;
+    Func<int>? _pollers;
     long _queueDepth = -1;
     long _receivedTotal;
     long _storedTotal;
@@ -56,7 +61,10 @@ public sealed class LoginEtlTelemetry : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _lag = _meter.CreateHistogram("loginetl.messages.lag", "s", "Time from a message's SentTimestamp to the commit of its row",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _sqsRequests = _meter.CreateCounter<long>("loginetl.sqs.requests", "{request}", "Calls made to the SQS API, by operation (what SQS bills)");
         _meter.CreateObservableGauge("loginetl.messages.in_flight", () => Interlocked.Read(ref _inFlight), "{message}", "Messages received and not yet settled");
+        _meter.CreateObservableGauge("loginetl.sqs.pollers", ObservePollers, "{poller}",
+            "Pollers receiving now (the others wait until receives come back full)");
         _meter.CreateObservableGauge("loginetl.queue.depth", ObserveQueueDepth, "{message}",
             "Messages in the queue (visible, in flight and delayed), as SQS last reported it");
     }
@@ -94,6 +102,11 @@ public sealed class LoginEtlTelemetry : IDisposable
         _redelivered.Add(0);
     }
 
+    /// <summary>Where the pollers gauge reads the number of pollers receiving.</summary>
+    public void ObservePollers(Func<int> active) => Volatile.Write(ref _pollers, active);
+
+    IEnumerable<Measurement<int>> ObservePollers() => Volatile.Read(ref _pollers) is { } active ? [new Measurement<int>(active())] : [];
+
     public void QueueDepth(long depth) => Interlocked.Exchange(ref _queueDepth, depth);
 
     IEnumerable<Measurement<long>> ObserveQueueDepth()
@@ -119,6 +132,17 @@ public sealed class LoginEtlTelemetry : IDisposable
         _redelivered.Add(1);
         Interlocked.Increment(ref _redeliveredTotal);
     }
+
+    /// <summary>One call to the SQS API, named by its operation (<c>ReceiveMessage</c>, <c>DeleteMessageBatch</c>...).</summary>
+    public void SqsRequest(string operation)
+    {
+        _sqsRequests.Add(1, new KeyValuePair<string, object?>("rpc.method", operation));
+        Interlocked.Increment(ref _sqsRequestTotals.GetOrAdd(operation, static _ => new StrongBox<long>()).Value);
+    }
+
+    /// <summary>The SQS calls this process has made so far, by operation.</summary>
+    public IReadOnlyDictionary<string, long> SqsRequests() =>
+        _sqsRequestTotals.ToDictionary(pair => pair.Key, pair => Interlocked.Read(ref pair.Value.Value), StringComparer.Ordinal);
 
     public void RecordLag(TimeSpan lag) => _lag.Record(lag.TotalSeconds);
 
