@@ -19,6 +19,7 @@ public partial class AdaptivePollersTests
         using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}",
             "--Sqs:WaitTimeSeconds=1", $"--Sqs:Pollers={MaxPollers}"]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await Eventually.HoldsAsync(() => Task.FromResult(service.IsReceiving), "the service receives");
         await Eventually.HoldsAsync(async () => await PollersAsync(http) is not null, "the scrape shows the pollers");
 
         // Idle: one poller, each of its long polls one second; 16 pollers would make about 16 receives a second.
