@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Sqs;
 
