@@ -28,6 +28,14 @@ public sealed class MigrationModelTests : IDisposable
     }
 
     [Fact]
+    public void The_schema_check_of_run_knows_every_migration_EF_Core_applies()
+    {
+        Assert.Equal(_db.Database.GetMigrations(), MigrationHistory.Ids);
+        // The table it reads, unqualified as EF Core creates it (in the search path's schema).
+        Assert.StartsWith($"CREATE TABLE \"{MigrationHistory.Table}\" (", _db.GetService<IHistoryRepository>().GetCreateScript(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_migration_script_creates_the_tables_the_writer_uses()
     {
         var script = _db.GetService<IMigrator>().GenerateScript();

@@ -18,7 +18,7 @@ sealed class MigrateCommand : Command
     static async Task<int> RunAsync(string[] configurationArgs)
     {
         var builder = LoginEtlHost.CreateBuilder(configurationArgs);
-        builder.AddLoginDatabase();
+        builder.AddLoginDbContext();
         using var host = LoginEtlHost.Build(builder);
 
         var contexts = host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>();

@@ -50,7 +50,7 @@ sealed class UnmaskCommand : Command
     {
         using var privateKey = LoadPrivateKey(privateKeyPath);
         var builder = LoginEtlHost.CreateBuilder(configurationArgs);
-        builder.AddLoginDatabase();
+        builder.AddLoginDbContext();
         var checkable = !string.IsNullOrWhiteSpace(builder.Configuration[$"{MaskingOptions.Section}:{nameof(MaskingOptions.Key)}"]);
         if (checkable)
             builder.AddMasking();

@@ -13,7 +13,10 @@ public static class LoginDatabaseRegistration
     /// <summary>The name of the service's connection pool in Npgsql's metrics (<c>db_client_connection_pool_name</c>).</summary>
     public const string DataSourceName = "login-etl";
 
-    /// <summary>PostgreSQL through <c>ConnectionStrings__LoginDb</c>: its data source, EF Core, and the group-commit writer.</summary>
+    /// <summary>
+    /// PostgreSQL through <c>ConnectionStrings__LoginDb</c>: its data source and the group-commit writer, all on
+    /// plain Npgsql. EF Core is not registered here (see <see cref="AddLoginDbContext"/>), so <c>run</c> never loads it.
+    /// </summary>
     public static IHostApplicationBuilder AddLoginDatabase(this IHostApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
@@ -21,11 +24,11 @@ public static class LoginDatabaseRegistration
             throw new StartupException($"ConnectionStrings__{ConnectionStringName} is not set");
 
         var tuned = WithServiceDefaults(connectionString);
-        // One data source for EF Core, the writer (a DbContext per commit cost more CPU than the commit's statement)
-        // and the health check. Named, because Npgsql otherwise names its pool metrics after the connection string,
-        // host, database and user included. Made by the container, so that its pool is closed with the host.
+        // One data source for the writer (a DbContext per commit cost more CPU than the commit's statement), the
+        // start-up checks, the health check and EF Core where a command uses it. Named, because Npgsql otherwise names
+        // its pool metrics after the connection string, host, database and user included. Made by the container, so
+        // that its pool is closed with the host.
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(tuned) { Name = DataSourceName }.Build());
-        builder.Services.AddDbContextFactory<LoginDbContext>((services, options) => options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
 
         builder.Services.AddOptions<WriterOptions>().BindConfiguration(WriterOptions.Section).ValidateSettings().ValidateOnStart();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateSettings().ValidateOnStart();
@@ -33,6 +36,18 @@ public static class LoginDatabaseRegistration
         builder.Services.AddSingleton<DatabaseAvailability>();
         builder.Services.AddSingleton<LoginWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LoginWriter>());
+        return builder;
+    }
+
+    /// <summary>
+    /// The database with EF Core over the same data source, for the commands that use its model: <c>migrate</c>
+    /// (EF Core owns the schema) and <c>unmask</c>. A method of its own, so that compiling <see cref="AddLoginDatabase"/>
+    /// loads none of EF Core's assemblies.
+    /// </summary>
+    public static IHostApplicationBuilder AddLoginDbContext(this IHostApplicationBuilder builder)
+    {
+        builder.AddLoginDatabase();
+        builder.Services.AddDbContextFactory<LoginDbContext>((services, options) => options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
         return builder;
     }
 

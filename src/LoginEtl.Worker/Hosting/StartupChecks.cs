@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -58,14 +57,13 @@ public static partial class StartupChecks
         };
     }
 
+    /// <summary>The database answers and has every migration of this build (read without EF Core: <see cref="MigrationHistory"/>).</summary>
     public static async Task EnsureDatabaseReadyAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        var contexts = services.GetRequiredService<IDbContextFactory<LoginDbContext>>();
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         try
         {
-            var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);
-            if (pending.Any())
+            var pending = await MigrationHistory.PendingAsync(services.GetRequiredService<NpgsqlDataSource>(), cancellationToken);
+            if (pending.Count > 0)
                 throw new StartupException("the database is not migrated: run `login-etl migrate` first");
         }
         catch (Exception ex) when (ex is NpgsqlException or SocketException or TimeoutException)

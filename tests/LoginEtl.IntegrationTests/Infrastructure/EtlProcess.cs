@@ -60,6 +60,14 @@ sealed partial class EtlProcess : IDisposable
     /// </summary>
     public long? PeakResidentBytes() => ProcessUsage.PeakResidentBytes($"/proc/{_process.Id}/status");
 
+    /// <summary>The file names of the assemblies (.dll) the process has mapped so far, from /proc/PID/maps.</summary>
+    public IReadOnlySet<string> MappedAssemblies() =>
+        File.ReadLines($"/proc/{_process.Id}/maps")
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 6 && fields[^1].EndsWith(".dll", StringComparison.Ordinal))
+            .Select(fields => Path.GetFileName(fields[^1]))
+            .ToHashSet(StringComparer.Ordinal);
+
     public void Kill() => _process.Kill();
 
     /// <summary>SIGTERM, as an orchestrator stops a replica.</summary>
