@@ -237,9 +237,10 @@ public partial class DeploymentConsistencyTests
             }
         }
 
-        // Seconds for durations; a per-second rate of a counter; a plain number for counts and gauges.
+        // Seconds for durations; a per-second rate of a counter; a plain number for counts, gauges and one rate over another.
         static string UnitOf(string expression) =>
             expression.Contains("_seconds", StringComparison.Ordinal) ? "s"
+            : expression.Split("rate(").Length > 2 && expression.Contains(" / ", StringComparison.Ordinal) ? "short"
             : expression.Contains("_total[", StringComparison.Ordinal) && expression.Contains("rate(", StringComparison.Ordinal) ? "ops"
             : "short";
     }
