@@ -21,6 +21,12 @@ COPY --from=build /app .
 ENV DOTNET_ENVIRONMENT=Production \
     MASSTRANSIT_USAGE_TELEMETRY=false \
     ASPNETCORE_HTTP_PORTS=8080
+# The collector's allocation budget between collections (gen0, 4 MiB) and the size of the regions its heap is made of
+# (1 MiB): by default the budget follows the CPU's cache (16 MiB with a 32 MiB L3, more on larger parts) in regions of
+# 4 MiB, which held 16 MiB more of a replica's resident memory while it worked, for no throughput measured.
+# Environment only: .NET reads neither from runtimeconfig.json.
+ENV DOTNET_GCgen0size=0x400000 \
+    DOTNET_GCRegionSize=0x100000
 # The image's unprivileged user (uid 1654).
 USER $APP_UID
 EXPOSE 8080

@@ -29,7 +29,7 @@ sealed class HealthEndpoint(IOptions<HealthOptions> options, HealthCheckService 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (options.Value.Port is { } port)
-            builder.WebHost.UseKestrel(kestrel => kestrel.ListenAnyIP(port));
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port));
         builder.Services.AddSingleton(checks);
         _app = builder.Build();
         _app.MapHealthChecks("/health/live", Probe(HealthRegistration.LiveTag));
