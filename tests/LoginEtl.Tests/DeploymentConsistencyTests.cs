@@ -160,7 +160,7 @@ public partial class DeploymentConsistencyTests
         || name.StartsWith("Logging__", StringComparison.Ordinal)
         || ExternalVariable().IsMatch(name);
 
-    [GeneratedRegex("^(OTEL_[A-Z0-9_]+|AWS_[A-Z0-9_]+|DOTNET_[A-Z0-9_]+|ASPNETCORE_[A-Z0-9_]+|MASSTRANSIT_USAGE_TELEMETRY)$")]
+    [GeneratedRegex("^(OTEL_[A-Z0-9_]+|AWS_[A-Z0-9_]+|DOTNET_[A-Za-z0-9_]+|ASPNETCORE_[A-Z0-9_]+|MASSTRANSIT_USAGE_TELEMETRY)$")]
     private static partial Regex ExternalVariable();
 
     // KEY=value lines of a kustomize env file (comments and blank lines skipped).
