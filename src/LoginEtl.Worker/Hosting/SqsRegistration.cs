@@ -1,6 +1,6 @@
+using System.Collections.Concurrent;
 using Amazon.Runtime;
 using Amazon.SQS;
-using Amazon.SQS.Model;
 using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Sqs;
 using LoginEtl.Worker.Telemetry;
@@ -33,16 +33,11 @@ public static class SqsRegistration
                 telemetry.SqsRequest(OperationOf(request));
         };
 
-    static string OperationOf(AmazonWebServiceRequest request) => request switch
-    {
-        ReceiveMessageRequest => "ReceiveMessage",
-        DeleteMessageBatchRequest => "DeleteMessageBatch",
-        DeleteMessageRequest => "DeleteMessage",
-        ChangeMessageVisibilityBatchRequest => "ChangeMessageVisibilityBatch",
-        ChangeMessageVisibilityRequest => "ChangeMessageVisibility",
-        SendMessageBatchRequest => "SendMessageBatch",
-        SendMessageRequest => "SendMessage",
-        GetQueueAttributesRequest => "GetQueueAttributes",
-        _ => request.GetType().Name.Replace("Request", "", StringComparison.Ordinal),
-    };
+    // The operation is the request type's name without "Request" (ReceiveMessageRequest: ReceiveMessage), worked out
+    // once per type.
+    static readonly ConcurrentDictionary<Type, string> Operations = new();
+
+    static string OperationOf(AmazonWebServiceRequest request) =>
+        Operations.GetOrAdd(request.GetType(), static type =>
+            type.Name.EndsWith("Request", StringComparison.Ordinal) ? type.Name[..^"Request".Length] : type.Name);
 }
