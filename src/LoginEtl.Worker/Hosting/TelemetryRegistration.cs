@@ -13,6 +13,11 @@ public static class TelemetryRegistration
     static readonly string[] Sources = [LoginEtlTelemetry.Name, "MassTransit", "Npgsql"];
     static readonly string[] Meters = [LoginEtlTelemetry.Name, "Npgsql"];
 
+    // The most series (combinations of attribute values) one metric keeps; the service's metrics have a few dozen at
+    // most. The SDK sets their room aside up front for each metric, and its default of 2,000 held about 6 MiB of every
+    // replica's heap for nothing. Values beyond it go to one series marked otel.metric.overflow.
+    const int SeriesPerMetric = 200;
+
     // The attributes kept on Npgsql's metrics. Its operation metrics also carry the server's address and port
     // (and may carry the database's name): they stay out of /metrics, which anyone who reaches the port can read.
     static readonly string[] NpgsqlMetricAttributes =
@@ -40,9 +45,11 @@ public static class TelemetryRegistration
             .WithMetrics(metrics =>
             {
                 metrics.AddRuntimeInstrumentation().AddPrometheusExporter();
-                metrics.AddView(instrument => instrument.Meter.Name == "Npgsql"
-                    ? new MetricStreamConfiguration { TagKeys = NpgsqlMetricAttributes }
-                    : null);
+                metrics.AddView(instrument => new MetricStreamConfiguration
+                {
+                    TagKeys = instrument.Meter.Name == "Npgsql" ? NpgsqlMetricAttributes : null,
+                    CardinalityLimit = SeriesPerMetric,
+                });
                 if (otlpMetrics)
                     metrics.AddOtlpExporter();
             });
