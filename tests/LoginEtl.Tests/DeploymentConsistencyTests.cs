@@ -198,6 +198,17 @@ public partial class DeploymentConsistencyTests
     private static partial Regex EnvLine();
 
     [Fact]
+    public void The_benchmarks_etl_process_runs_with_the_collector_settings_of_the_image()
+    {
+        var image = EnvLine().Matches(File.ReadAllText(Path.Combine(Repository.Root, "Dockerfile")))
+            .Where(m => m.Groups[1].Value.StartsWith("DOTNET_GC", StringComparison.Ordinal))
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.TrimEnd('\\'));
+
+        Assert.NotEmpty(image);
+        Assert.Equal(image.OrderBy(s => s.Key), LoginEtl.Worker.Bench.EtlProcess.ImageGcSettings.OrderBy(s => s.Key));
+    }
+
+    [Fact]
     public void The_deployment_probes_the_paths_and_port_the_service_serves()
     {
         var deployment = Documents("deploy/k8s/deployment.yaml").Single();

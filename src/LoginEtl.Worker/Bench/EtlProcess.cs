@@ -16,6 +16,17 @@ static class EtlProcess
 {
     public const string CommandName = "bench-etl-process";
 
+    /// <summary>
+    /// The collector's settings the image gives a replica (Dockerfile), which the runtime takes from the environment
+    /// only: the etl process runs with them, unless the benchmark's own environment sets them, so that its peak is
+    /// what a replica's would be.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> ImageGcSettings = new Dictionary<string, string>
+    {
+        ["DOTNET_GCgen0size"] = "0x400000",
+        ["DOTNET_GCRegionSize"] = "0x100000",
+    };
+
     /// <summary>Starts the etl process on the benchmark's queue and waits for its report.</summary>
     public static async Task<EtlReport> RunAsync(BenchEnvironment bench, string warmUpQueue)
     {
@@ -24,6 +35,8 @@ static class EtlProcess
         // Under `dotnet login-etl.dll` the process is dotnet, and the assembly comes first.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
             start.ArgumentList.Add(typeof(EtlProcess).Assembly.Location);
+        foreach (var (name, value) in ImageGcSettings)
+            start.Environment.TryAdd(name, value);
         foreach (var argument in (string[])[CommandName, "--warm-up-queue", warmUpQueue, "--report", report, .. bench.SettingArguments()])
             start.ArgumentList.Add(argument);
 
