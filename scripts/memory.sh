@@ -7,8 +7,8 @@
 #
 #   scripts/memory.sh [RUNS]
 #
-# MEMORY_BUILD=release (default: `dotnet build -c Release`, run as `dotnet login-etl.dll`) or readytorun (published
-# as the image is). The collector's settings are the image's (Dockerfile: DOTNET_GCgen0size, DOTNET_GCRegionSize)
+# MEMORY_BUILD=release (default: `dotnet build -c Release`, run as `dotnet login-etl.dll`, the image's code) or
+# readytorun (published with ReadyToRun, to compare). The collector's settings are the image's (Dockerfile: DOTNET_GCgen0size, DOTNET_GCRegionSize)
 # unless the environment sets them (set them empty for the runtime's defaults). The probes and /metrics listen on a
 # free port, as in a pod. Any other setting comes from the environment (e.g. Sqs__MaxInFlight=80).
 # Uses the services of the environment when services.sh's variables are set (loginetl_services_up), else starts its

@@ -10,9 +10,8 @@ cd "$(dirname "$0")/.."
 if [ "${KEEP_SERVICES:-0}" != 1 ]; then trap loginetl_services_down EXIT; fi
 loginetl_services_up
 
-echo "== building login-etl (ReadyToRun, as the image is)"
-dotnet publish src/LoginEtl.Worker -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
-  -o "$LOGINETL_RUN_DIR/app" -v quiet -nologo
+echo "== building login-etl (Release, as the image is)"
+dotnet publish src/LoginEtl.Worker -c Release --use-current-runtime --self-contained false -o "$LOGINETL_RUN_DIR/app" -v quiet -nologo
 export PATH="$LOGINETL_RUN_DIR/app:$PATH"
 # A demo key, for this local run only: production keys come from a secret store.
 export Health__Port=${Health__Port:-0}
