@@ -66,6 +66,10 @@ static class EtlProcess
     public static async Task RunChildAsync(string warmUpQueue, string reportPath, string[] settings)
     {
         await DrainAsync(settings, new() { ["Sqs:QueueName"] = warmUpQueue, ["Sqs:DeadLetterQueueName"] = warmUpQueue + "-dlq" });
+        // A replica runs one host. The warm-up's, stopped, leaves its compiled code and loaded images, as a replica
+        // that has been working has them, but not its garbage: collected, and the peak counted from here.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        ProcessUsage.ResetPeakResident();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var telemetry = await DrainAsync(settings, []);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
