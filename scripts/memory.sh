@@ -46,10 +46,15 @@ case "$build" in
 esac
 
 export Masking__Key=${Masking__Key:-KKavrgPEtCtixeyQZC14ycDbMoVDXo2Idas+alOPEng=}
-# As the Dockerfile sets them; an empty value leaves the runtime's default.
-export DOTNET_GCgen0size=${DOTNET_GCgen0size-0x400000} DOTNET_GCRegionSize=${DOTNET_GCRegionSize-0x100000}
-[ -n "$DOTNET_GCgen0size" ] || unset DOTNET_GCgen0size
-[ -n "$DOTNET_GCRegionSize" ] || unset DOTNET_GCRegionSize
+# The collector's settings read from the Dockerfile's ENV, unless the environment sets them; an empty value leaves the
+# runtime's default.
+gc_settings=()
+while read -r setting; do
+  name=${setting%%=*}
+  gc_settings+=("$name")
+  [ -n "${!name+set}" ] || export "${setting?}"
+  [ -n "${!name}" ] || unset "$name"
+done < <(grep -oE 'DOTNET_GC[A-Za-z0-9]+=[^ \\]+' Dockerfile)
 
 # A database and a queue pair of their own for one measurement: NAME becomes the queue, NAME-dlq its dead letters.
 fresh_setup() {
@@ -109,7 +114,7 @@ breakdown() {
 }
 
 echo "== build: $build; $messages messages per drain; Sqs__MaxInFlight=${Sqs__MaxInFlight:-default};" \
-  "DOTNET_GCgen0size=${DOTNET_GCgen0size:-default} DOTNET_GCRegionSize=${DOTNET_GCRegionSize:-default}"
+  "$(for name in "${gc_settings[@]}"; do printf '%s=%s ' "$name" "${!name:-default}"; done)"
 fresh_setup "memory_$$_idle"
 port=$(loginetl_free_port)
 Health__Port=$port "${login_etl[@]}" run >"$work/idle.log" 2>&1 &
