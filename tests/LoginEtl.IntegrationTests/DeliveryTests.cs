@@ -78,6 +78,34 @@ public class DeliveryTests
     }
 
     [Fact]
+    public async Task A_batch_gives_its_room_back_before_SQS_answers_its_delete_and_waiting_deletes_are_bounded()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 100);
+        await using var proxy = new SqsFaultProxy();
+        using var received = new MetricTotal("loginetl.messages.received");
+        using var stored = new MetricTotal("loginetl.messages.stored");
+        await queues.SendAsync(SampleLogins.Generate(200).Select(SampleLogins.ToJson));
+
+        // Three receives of ten in flight; every delete is held unanswered. Stored and decided, the first three batches
+        // give their room back while their deletes wait; the next three are decided too, then wait for one of those
+        // deletes to be answered before giving theirs back: 60 received, no more.
+        proxy.Hold("DeleteMessageBatch");
+        var drain = Etl.DrainAsync(database, queues, Etl.NewKey(), "--Sqs:Pollers=8", "--Sqs:MaxInFlight=30", $"--Sqs:ServiceUrl={proxy.Url}");
+        await Eventually.HoldsAsync(() => Task.FromResult(received.Total >= 60), "more than the cap was received while deletes were unanswered");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(60, received.Total);
+        Assert.Equal(60, stored.Total);
+        Assert.Equal(3, proxy.Holding);
+        proxy.Release();
+
+        Assert.Equal(0, await drain);
+        Assert.Equal(200, (await database.LoginsAsync()).Count);
+        Assert.Equal(200, received.Total);
+        Assert.Equal(0, await queues.DepthAsync(queues.Url));
+    }
+
+    [Fact]
     public async Task Database_stopped_mid_run_loses_nothing_and_duplicates_nothing()
     {
         const int count = 3_000;

@@ -7,7 +7,8 @@ namespace LoginEtl.IntegrationTests.Infrastructure;
 /// An HTTP proxy on 127.0.0.1 in front of the SQS emulator that answers the actions it is told to fail with an
 /// internal error, and forwards everything else: an SQS that took a send and then refused the delete, as a
 /// network cut between the two would leave it. With <c>passFirst</c>, the first requests of those actions still go
-/// through: SQS failing in the middle of a command.
+/// through: SQS failing in the middle of a command. <see cref="Hold"/> keeps the requests of one action waiting
+/// instead, unanswered and not yet passed on, until <see cref="Release"/>: a slow SQS.
 /// </summary>
 sealed class SqsFaultProxy : IAsyncDisposable
 {
@@ -39,6 +40,26 @@ sealed class SqsFaultProxy : IAsyncDisposable
     public int Failed => Volatile.Read(ref _failedCount);
 
     int _failedCount;
+    string? _heldAction;
+    TaskCompletionSource _held = new();
+    int _holding;
+
+    /// <summary>How many requests are being held now.</summary>
+    public int Holding => Volatile.Read(ref _holding);
+
+    /// <summary>From now on, requests of <paramref name="action"/> wait until <see cref="Release"/>.</summary>
+    public void Hold(string action)
+    {
+        _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _heldAction, "AmazonSQS." + action);
+    }
+
+    /// <summary>Passes on the held requests, and every later one.</summary>
+    public void Release()
+    {
+        Volatile.Write(ref _heldAction, null);
+        _held.TrySetResult();
+    }
 
     async Task ServeAsync()
     {
@@ -69,6 +90,13 @@ sealed class SqsFaultProxy : IAsyncDisposable
             response.ContentType = "application/x-amz-json-1.0";
             await response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes("""{"__type":"com.amazonaws.sqs#InternalError","message":"refused by the test"}"""));
             return;
+        }
+
+        if (target == Volatile.Read(ref _heldAction))
+        {
+            Interlocked.Increment(ref _holding);
+            await _held.Task;
+            Interlocked.Decrement(ref _holding);
         }
 
         using var body = new MemoryStream();
