@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LoginEtl.Worker.Hosting;
@@ -8,9 +11,10 @@ namespace LoginEtl.Worker.Bench;
 
 /// <summary>
 /// The etl in a process of its own, as a replica runs it: <c>login-etl</c> started again with the hidden
-/// <see cref="CommandName"/> command, which drains a warm-up queue and then the measured queue with the service's own
-/// host (what <c>run --drain</c> runs), and writes what the second drain cost to a file. Its peak resident set is the
-/// service's, not the benchmark's.
+/// <see cref="CommandName"/> command, which drains the benchmark's queue with the service's own host (what
+/// <c>run --drain</c> runs, its probes' endpoint listening and probed as in a pod) and writes what it cost after the
+/// first <c>--warm-up</c> messages to a file. Its peak resident set is the service's, not the benchmark's: the whole
+/// process's, start and warm-up included.
 /// </summary>
 static class EtlProcess
 {
@@ -28,7 +32,7 @@ static class EtlProcess
     };
 
     /// <summary>Starts the etl process on the benchmark's queue and waits for its report.</summary>
-    public static async Task<EtlReport> RunAsync(BenchEnvironment bench, string warmUpQueue)
+    public static async Task<EtlReport> RunAsync(BenchEnvironment bench, int warmUpMessages)
     {
         var report = Path.Combine(Path.GetTempPath(), $"loginetl-bench-etl-{Guid.NewGuid():N}.json");
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -37,7 +41,10 @@ static class EtlProcess
             start.ArgumentList.Add(typeof(EtlProcess).Assembly.Location);
         foreach (var (name, value) in ImageGcSettings)
             start.Environment.TryAdd(name, value);
-        foreach (var argument in (string[])[CommandName, "--warm-up-queue", warmUpQueue, "--report", report, .. bench.SettingArguments()])
+        // The probes' endpoint listens, as in a pod (the benchmark's own hosts run without it).
+        var port = FreePort();
+        foreach (var argument in (string[])[CommandName, "--warm-up", warmUpMessages.ToString(CultureInfo.InvariantCulture), "--report", report,
+                     .. bench.SettingArguments(), $"--Health:Port={port}"])
             start.ArgumentList.Add(argument);
 
         using var process = Process.Start(start)!;
@@ -48,7 +55,13 @@ static class EtlProcess
         process.BeginErrorReadLine();
         var started = Stopwatch.GetTimestamp();
         await using (bench.Progress(() => $"etl: process {process.Id} draining ({Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s)"))
+        using (var exited = new CancellationTokenSource())
+        {
+            var probing = ProbeAsync(port, exited.Token);
             await process.WaitForExitAsync();
+            await exited.CancelAsync();
+            await probing;
+        }
 
         try
         {
@@ -62,29 +75,85 @@ static class EtlProcess
         }
     }
 
-    /// <summary>In the etl process: drains the warm-up queue, then the measured one, and writes the report.</summary>
-    public static async Task RunChildAsync(string warmUpQueue, string reportPath, string[] settings)
+    static int FreePort()
     {
-        await DrainAsync(settings, new() { ["Sqs:QueueName"] = warmUpQueue, ["Sqs:DeadLetterQueueName"] = warmUpQueue + "-dlq" });
-        // A replica runs one host. The warm-up's, stopped, leaves its compiled code and loaded images, as a replica
-        // that has been working has them, but not its garbage: collected, and the peak counted from here.
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        ProcessUsage.ResetPeakResident();
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var telemetry = await DrainAsync(settings, []);
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        var summary = telemetry.Summary();
-        await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(new EtlReport(summary.Received, summary.Busy.TotalSeconds,
-            cpu.TotalSeconds, ProcessUsage.PeakResidentMegabytes(), telemetry.SqsRequests())));
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    static async Task<LoginEtlTelemetry> DrainAsync(string[] settings, Dictionary<string, string?> overrides)
+    // The readiness probe every 5 s, as the Deployment's: its requests run code, and hold memory, a replica's does.
+    static async Task ProbeAsync(int port, CancellationToken exited)
     {
-        using var host = await LoginEtlHost.CreateRunHostAsync(drain: true, settings, overrides);
-        if (!await LoginEtlHost.RunToEndAsync(host))
-            throw new StartupException("the drain failed (see the log above)");
-        return host.Services.GetRequiredService<LoginEtlTelemetry>();
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(3) };
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(exited))
+            {
+                try
+                {
+                    using var _ = await client.GetAsync("health/ready", exited);
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet, or gone: the process's exit code tells.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
+
+    /// <summary>
+    /// In the etl process: drains the queue with one host, as a replica runs, and writes the report of what came after
+    /// the first <paramref name="warmUpMessages"/> received: the rate to the last settled message, the CPU and the SQS
+    /// calls from there to the end.
+    /// </summary>
+    public static async Task RunChildAsync(int warmUpMessages, string reportPath, string[] settings)
+    {
+        using var host = await LoginEtlHost.CreateRunHostAsync(drain: true, settings);
+        var telemetry = host.Services.GetRequiredService<LoginEtlTelemetry>();
+        using var stop = new CancellationTokenSource();
+        var warmedUp = WhenReceivedAsync(telemetry, warmUpMessages, stop.Token);
+        var drained = await LoginEtlHost.RunToEndAsync(host);
+        await stop.CancelAsync();
+        if (!drained)
+            throw new StartupException("the drain failed (see the log above)");
+        if (await warmedUp is not { } mark)
+            throw new StartupException($"the drain ended before {warmUpMessages} messages were received");
+
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - mark.Cpu;
+        var summary = telemetry.Summary();
+        var received = summary.Received - mark.Received;
+        var busy = summary.Busy - mark.SinceFirstReceive;
+        var calls = telemetry.SqsRequests().ToDictionary(c => c.Key, c => c.Value - mark.SqsRequests.GetValueOrDefault(c.Key), StringComparer.Ordinal);
+        await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(new EtlReport(received, busy.TotalSeconds, cpu.TotalSeconds,
+            ProcessUsage.PeakResidentMegabytes(), calls)));
+    }
+
+    // Where the measurement starts: checked every 10 ms (a few messages at these rates, against 150,000 or more measured).
+    static async Task<Mark?> WhenReceivedAsync(LoginEtlTelemetry telemetry, int count, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                var summary = telemetry.Summary();
+                if (summary.Received >= count)
+                    return new Mark(summary.Received, summary.Busy, Process.GetCurrentProcess().TotalProcessorTime, telemetry.SqsRequests());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return null;
+    }
+
+    sealed record Mark(long Received, TimeSpan SinceFirstReceive, TimeSpan Cpu, IReadOnlyDictionary<string, long> SqsRequests);
 
     // The last lines a failed process wrote, for the error.
     sealed class OutputTail

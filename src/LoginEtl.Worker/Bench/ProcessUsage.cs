@@ -19,23 +19,6 @@ public static class ProcessUsage
     public static double PeakResidentMegabytes() => (PeakResidentBytes("/proc/self/status") ?? 0) / 1024.0 / 1024.0;
 
     /// <summary>
-    /// Starts this process's peak resident set again from what it holds now (Linux's clear_refs, value 5); false where
-    /// that is not possible, and the peak then stays the process's whole.
-    /// </summary>
-    public static bool ResetPeakResident()
-    {
-        try
-        {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>
     /// The most physical memory a process has held so far: VmHWM of its <c>/proc/PID/status</c>, in bytes; null when the
     /// file or the line is not there (the process has exited).
     /// </summary>

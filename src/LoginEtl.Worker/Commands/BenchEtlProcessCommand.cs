@@ -9,18 +9,18 @@ namespace LoginEtl.Worker.Commands;
 /// </summary>
 sealed class BenchEtlProcessCommand : Command
 {
-    readonly Option<string> _warmUpQueue = new("--warm-up-queue") { Required = true };
+    readonly Option<int> _warmUp = new("--warm-up") { Required = true };
     readonly Option<string> _report = new("--report") { Required = true };
 
     public BenchEtlProcessCommand(string[] settings)
         : base(EtlProcess.CommandName, "The etl phase of bench, in a process of its own.")
     {
         Hidden = true;
-        Options.Add(_warmUpQueue);
+        Options.Add(_warmUp);
         Options.Add(_report);
         SetAction(async parsed =>
         {
-            await EtlProcess.RunChildAsync(parsed.GetValue(_warmUpQueue)!, parsed.GetValue(_report)!, settings);
+            await EtlProcess.RunChildAsync(parsed.GetValue(_warmUp), parsed.GetValue(_report)!, settings);
             return LoginEtlCommandLine.Done;
         });
     }
