@@ -127,8 +127,11 @@ static class EtlProcess
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - mark.Cpu;
         var summary = telemetry.Summary();
         var received = summary.Received - mark.Received;
-        var busy = summary.Busy - mark.SinceFirstReceive;
-        var calls = telemetry.SqsRequests().ToDictionary(c => c.Key, c => c.Value - mark.SqsRequests.GetValueOrDefault(c.Key), StringComparer.Ordinal);
+        var busy = summary.Busy - mark.Busy;
+        var calls = telemetry.SqsRequests()
+            .Select(c => (c.Key, Count: c.Value - mark.SqsRequests.GetValueOrDefault(c.Key)))
+            .Where(c => c.Count > 0)
+            .ToDictionary(c => c.Key, c => c.Count, StringComparer.Ordinal);
         await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(new EtlReport(received, busy.TotalSeconds, cpu.TotalSeconds,
             ProcessUsage.PeakResidentMegabytes(), calls)));
     }
@@ -153,7 +156,8 @@ static class EtlProcess
         return null;
     }
 
-    sealed record Mark(long Received, TimeSpan SinceFirstReceive, TimeSpan Cpu, IReadOnlyDictionary<string, long> SqsRequests);
+    // What the process had done when the warm-up ended: Busy runs from the first receive to the last settled message.
+    sealed record Mark(long Received, TimeSpan Busy, TimeSpan Cpu, IReadOnlyDictionary<string, long> SqsRequests);
 
     // The last lines a failed process wrote, for the error.
     sealed class OutputTail
