@@ -37,6 +37,25 @@ public class HealthTests
     static string[] WithoutHealthPort(string[] settings) => settings.Where(s => !s.StartsWith("--Health:Port=", StringComparison.Ordinal)).ToArray();
 
     [Fact]
+    public async Task The_endpoint_answers_its_three_paths_and_nothing_else()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var port = FreePort.Next();
+        using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
+        using var http = Client(port);
+        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, $"the service is ready\n{service.Output}");
+
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, "/health/live"));
+        using var metrics = await http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        Assert.StartsWith("text/plain", metrics.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        Assert.Contains("loginetl_messages_in_flight", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        foreach (var path in new[] { "/", "/health", "/health/ready/more", "/health/readyz", "/metricsx", "/favicon.ico" })
+            Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(http, path));
+    }
+
+    [Fact]
     public async Task Readiness_lists_one_check_per_concern_and_liveness_only_the_long_stall()
     {
         await using var database = await TestDatabase.CreateAsync();

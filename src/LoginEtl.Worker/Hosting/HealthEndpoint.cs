@@ -13,7 +13,9 @@ namespace LoginEtl.Worker.Hosting;
 /// <c>/health/live</c> and <c>/health/ready</c> (the host's health checks tagged <c>live</c> and <c>ready</c>) for
 /// Kubernetes probes, and <c>/metrics</c> for Prometheus. They listen where ASP.NET Core's settings say
 /// (ASPNETCORE_HTTP_PORTS, ASPNETCORE_URLS), or on <c>Health__Port</c> when it is set; 0 turns them off. A web
-/// application of their own inside the service's host, so that every other command stays a plain host.
+/// application of their own inside the service's host, so that every other command stays a plain host; built empty
+/// (Kestrel and three paths, no routing, configuration files or logging of its own): a replica holds 2-5 MiB less
+/// than with the slim builder (docs/performance.md).
 /// </summary>
 sealed class HealthEndpoint(IOptions<HealthOptions> options, HealthCheckService checks, MeterProvider meters) : IHostedService
 {
@@ -26,15 +28,17 @@ sealed class HealthEndpoint(IOptions<HealthOptions> options, HealthCheckService 
         if (options.Value.Port == 0)
             return;
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // Where it listens, as in any ASP.NET Core app.
+        builder.Configuration.AddEnvironmentVariables("ASPNETCORE_");
+        builder.WebHost.UseKestrelCore();
         if (options.Value.Port is { } port)
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port));
         builder.Services.AddSingleton(checks);
         _app = builder.Build();
-        _app.MapHealthChecks("/health/live", Probe(HealthRegistration.LiveTag));
-        _app.MapHealthChecks("/health/ready", Probe(HealthRegistration.ReadyTag));
-        _app.MapPrometheusScrapingEndpoint("/metrics", meters, configureBranchedPipeline: null, optionsName: null);
+        _app.UseHealthChecks("/health/live", Probe(HealthRegistration.LiveTag));
+        _app.UseHealthChecks("/health/ready", Probe(HealthRegistration.ReadyTag));
+        _app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, predicate: null, path: "/metrics", configureBranchedPipeline: null, optionsName: null);
         await _app.StartAsync(cancellationToken);
     }
 
