@@ -36,15 +36,39 @@ public class HealthTests
     // The settings of a test service without our own port setting, so that ASP.NET Core's decide.
     static string[] WithoutHealthPort(string[] settings) => settings.Where(s => !s.StartsWith("--Health:Port=", StringComparison.Ordinal)).ToArray();
 
+    // A `run` of the test's database and queues with its endpoint on a port of its own, once it reports ready.
+    sealed record ReadyService(EtlProcess Process, HttpClient Http) : IDisposable
+    {
+        public void Dispose()
+        {
+            Http.Dispose();
+            Process.Dispose();
+        }
+    }
+
+    static async Task<ReadyService> StartReadyAsync(TestDatabase database, TestQueues queues, params string[] settings)
+    {
+        var port = FreePort.Next();
+        var ready = new ReadyService(EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}", .. settings]), Client(port));
+        try
+        {
+            await Eventually.HoldsAsync(async () => await StatusAsync(ready.Http, "/health/ready") == HttpStatusCode.OK, $"the service is ready\n{ready.Process.Output}");
+            return ready;
+        }
+        catch
+        {
+            ready.Dispose();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task The_endpoint_answers_its_three_paths_and_nothing_else()
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var port = FreePort.Next();
-        using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
-        using var http = Client(port);
-        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, $"the service is ready\n{service.Output}");
+        using var service = await StartReadyAsync(database, queues);
+        var http = service.Http;
 
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, "/health/live"));
         using var metrics = await http.GetAsync("/metrics");
@@ -60,10 +84,8 @@ public class HealthTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var port = FreePort.Next();
-        using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
-        using var http = Client(port);
-        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, $"the service is ready\n{service.Output}");
+        using var service = await StartReadyAsync(database, queues);
+        var http = service.Http;
 
         Assert.Equal(new Dictionary<string, string> { ["database"] = "Healthy", ["queue"] = "Healthy", ["processing"] = "Healthy" },
             await ChecksAsync(http, "/health/ready"));
@@ -75,11 +97,8 @@ public class HealthTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var port = FreePort.Next();
-        using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}",
-            "--Health:StallTimeout=00:00:01", "--Health:LivenessStallTimeout=00:00:12"]);
-        using var http = Client(port);
-        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, "the service is ready");
+        using var service = await StartReadyAsync(database, queues, "--Health:StallTimeout=00:00:01", "--Health:LivenessStallTimeout=00:00:12");
+        var http = service.Http;
 
         await using (await InboxLock.TakeAsync(database))
         {
@@ -105,10 +124,8 @@ public class HealthTests
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var port = FreePort.Next();
-        using var service = EtlProcess.Start(["run", .. Etl.Settings(database, queues, Etl.NewKey()), $"--Health:Port={port}"]);
-        using var http = Client(port);
-        await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, $"the service is ready\n{service.Output}");
+        using var service = await StartReadyAsync(database, queues);
+        var http = service.Http;
 
         await PostgresServer.StopAsync();
         try
@@ -129,7 +146,7 @@ public class HealthTests
 
         await Eventually.HoldsAsync(async () => await StatusAsync(http, "/health/ready") == HttpStatusCode.OK, "readiness recovers with the database");
         await Eventually.HoldsAsync(async () => (await database.LoginsAsync()).Count == 1, "the message sent during the outage is stored");
-        Assert.False(service.HasExited);
+        Assert.False(service.Process.HasExited);
     }
 
     [Theory]
