@@ -1,5 +1,4 @@
 using LoginEtl.Worker.Logins;
-using LoginEtl.Worker.Sqs;
 
 namespace LoginEtl.Tests;
 

@@ -1,5 +1,4 @@
 using LoginEtl.Worker.Contracts;
-using LoginEtl.Worker.Logins;
 using LoginEtl.Worker.Masking;
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Telemetry;
@@ -8,28 +7,23 @@ using MassTransit;
 namespace LoginEtl.Worker.Consumers;
 
 /// <summary>
-/// Validates a login event, masks its personal fields, encodes its version and stores it once, and leaves the outcome
-/// (stored, already stored, or rejected with a kind and a reason) in the context's <see cref="OutcomeSlot"/>. An
-/// invalid event is an outcome, not an exception, whatever made it invalid; a failed write throws what the database
-/// said, for the pipeline's retries and then the transport.
+/// Stores one login event once: valid and masked as <see cref="LoginReader"/> read it (the SQS endpoint reads the body
+/// before the pipeline and passes what it read as a payload; MassTransit's own transports are read here). A consumer
+/// returns nothing: it returns when the row is stored or was stored before, throws <see cref="LoginRejectedException"/>
+/// for an event that never can be, and throws what the database said for a failed write, for the pipeline's retries
+/// and then the transport.
 /// </summary>
-public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter writer, LoginEtlTelemetry telemetry,
+public sealed partial class LoginEventConsumer(LoginReader reader, LoginMasking masking, LoginWriter writer, LoginEtlTelemetry telemetry,
     ILogger<LoginEventConsumer> logger)
     : IConsumer<LoginEvent>
 {
     public async Task Consume(ConsumeContext<LoginEvent> context)
     {
-        var outcome = await StoreAsync(context.Message, DeliveryOf(context));
-        context.GetOrAddPayload(static () => new OutcomeSlot()).Outcome = outcome;
-    }
+        var read = context.TryGetPayload<LoginRead>(out var passed) ? passed : reader.Read(context.Message);
+        if (read.Rejection is { } rejection)
+            throw new LoginRejectedException(rejection);
 
-    async Task<LoginOutcome> StoreAsync(LoginEvent message, LoginDelivery delivery)
-    {
-        if (!LoginEventValidator.TryValidate(message, out var login, out var invalid))
-            return LoginOutcome.Rejected(invalid);
-        if (!masking.TryMask(login, out var masked, out var unmaskable))
-            return LoginOutcome.Rejected(unmaskable);
-
+        var (login, masked, delivery) = (read.Login!, read.Masked!, DeliveryOf(context));
         var row = new UserLogin
         {
             UserId = login.UserId,
@@ -44,11 +38,8 @@ public sealed partial class LoginEventConsumer(LoginMasking masking, LoginWriter
         var outcome = await writer.WriteAsync(delivery.Identity, row, masked.Recovery);
         masking.Committed(masked.Recovery);
         telemetry.RecordLag(DateTimeOffset.UtcNow - delivery.SentAt);
-        if (outcome == WriteOutcome.Stored)
-            return LoginOutcome.Stored;
-
-        LogAlreadyStored(logger, delivery.Identity.MessageId);
-        return LoginOutcome.AlreadyStored;
+        if (outcome == WriteOutcome.AlreadyStored)
+            LogAlreadyStored(logger, delivery.Identity.MessageId);
     }
 
     // What the transport said of the delivery, read-only. MassTransit's own transports (the test harness) say it in

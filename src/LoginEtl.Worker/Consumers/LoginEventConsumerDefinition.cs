@@ -47,6 +47,7 @@ public sealed class LoginEventConsumerDefinition(IOptions<RetryOptions> retry) :
             // A body that cannot be read now cannot be read on any retry.
             r.Ignore<JsonException>();
             r.Ignore<SerializationException>();
+            r.Ignore<LoginRejectedException>();
         });
     }
 }

@@ -6,15 +6,17 @@ using MassTransit;
 namespace LoginEtl.Worker.Consumers;
 
 /// <summary>
-/// The failures of the receive pipeline that say a body can never become a login event (MassTransit's deserializer
-/// found no message in it, or a value of the wrong type): permanent, as a rejection. Anything else is transient.
+/// The failures of the receive pipeline that say a body can never become a login event (the consumer rejected it,
+/// MassTransit's deserializer found no message in it, or a value of the wrong type): permanent, as a rejection.
+/// Anything else is transient.
 /// </summary>
 public static class LoginEventFaults
 {
     public static bool TryClassify(Exception exception, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Rejection? rejection)
     {
         var chain = Chain(exception).ToList();
-        rejection = chain.OfType<JsonException>().Select(Rejection.FromJson).FirstOrDefault()
+        rejection = chain.OfType<LoginRejectedException>().Select(r => r.Rejection).FirstOrDefault()
+            ?? chain.OfType<JsonException>().Select(Rejection.FromJson).FirstOrDefault()
             ?? (chain.OfType<MessageNotConsumedException>().Any()
                 ? new Rejection(InvalidKinds.NotAnObject, "body is not a JSON object")
                 : null)

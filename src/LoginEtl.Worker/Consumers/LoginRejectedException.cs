@@ -2,28 +2,12 @@ using LoginEtl.Worker.Logins;
 
 namespace LoginEtl.Worker.Consumers;
 
-public enum LoginResult
-{
-    Stored,
-    AlreadyStored,
-    Rejected,
-}
-
-/// <summary>What became of one login event: stored, stored before, or rejected with a kind and a reason.</summary>
-public sealed record LoginOutcome(LoginResult Result, Rejection? Rejection = null)
-{
-    public static LoginOutcome Stored { get; } = new(LoginResult.Stored);
-
-    public static LoginOutcome AlreadyStored { get; } = new(LoginResult.AlreadyStored);
-
-    public static LoginOutcome Rejected(Rejection rejection) => new(LoginResult.Rejected, rejection);
-}
-
 /// <summary>
-/// Where the consumer leaves its outcome for the code that dispatched the message: a payload of the receive context,
-/// passed in with the message and read back once the pipeline returns (a MassTransit consumer returns nothing).
+/// The consumer's verdict on an event that can never be stored, thrown through MassTransit's pipeline (which neither
+/// retries it nor publishes a fault) to whoever dispatched the message. Its message is the rejection's reason, which
+/// names a field and a rule, never a value.
 /// </summary>
-public sealed class OutcomeSlot
+public sealed class LoginRejectedException(Rejection rejection) : Exception(rejection.Reason)
 {
-    public LoginOutcome? Outcome { get; set; }
+    public Rejection Rejection { get; } = rejection;
 }

@@ -1,10 +1,9 @@
 using System.Text;
-using LoginEtl.Worker.Logins;
 
-namespace LoginEtl.Worker.Sqs;
+namespace LoginEtl.Worker.Logins;
 
 /// <summary>
-/// <see cref="SqsOptions.MaxBodyBytes"/>, checked on the string the SDK returned, before the body is copied to
+/// Sqs__MaxBodyBytes, checked on the string the SDK returned, before the body is copied to
 /// UTF-8 or parsed: a hostile producer's largest body then costs the service nothing beyond that string.
 /// </summary>
 public static class BodySizeLimit

@@ -9,8 +9,6 @@ namespace LoginEtl.Worker.Logins;
 /// <param name="Kind">A short machine-readable kind, e.g. <c>missing_field</c>; see <see cref="InvalidKinds"/>.</param>
 public sealed record Rejection(string Kind, string Reason)
 {
-    static readonly HashSet<string> Fields = ["user_id", "device_type", "ip", "device_id", "locale", "app_version"];
-
     /// <summary>
     /// What System.Text.Json says of a body it stopped reading: a path into the document when a value had the wrong
     /// type, a line and byte position when the text is not JSON. Its own message may quote the input, and a path
@@ -20,7 +18,7 @@ public sealed record Rejection(string Kind, string Reason)
     {
         var position = $"line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1}";
         var field = json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
-        return field is not null && Fields.Contains(field)
+        return field is not null && LoginFields.Names.Contains(field)
             ? new Rejection(InvalidKinds.WrongType, $"{field} is not a string or null, or its value is not valid JSON ({position})")
             : new Rejection(InvalidKinds.MalformedJson, $"body is not a valid JSON object ({position})");
     }

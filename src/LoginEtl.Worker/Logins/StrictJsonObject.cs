@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using LoginEtl.Worker.Contracts;
 
 namespace LoginEtl.Worker.Logins;
 
@@ -9,6 +10,7 @@ namespace LoginEtl.Worker.Logins;
 /// options accept all three (the last of two values wins, comments are skipped), so the same body could read
 /// one way here and another way to a stricter consumer of the queue. Reasons give the line and byte; they
 /// name a property only when it is one of the event's own fields, never a producer's key, never a value.
+/// The same pass reads the event's fields (<see cref="Read"/>). It never throws: any bytes end as an event or a reason.
 /// </summary>
 public static class StrictJsonObject
 {
@@ -26,12 +28,19 @@ public static class StrictJsonObject
     static readonly Rejection NotAnObject = new(InvalidKinds.NotAnObject, "body is not a JSON object");
 
     // The event's fields, by the bit that marks them seen in the top-level object.
-    static readonly string[] Fields = ["user_id", "device_type", "ip", "device_id", "locale", "app_version"];
+    static readonly IReadOnlyList<string> Fields = LoginFields.Names;
     static readonly byte[][] FieldsUtf8 = [.. Fields.Select(Encoding.UTF8.GetBytes)];
 
     /// <summary>The reason <paramref name="utf8"/> is not a strict JSON object; null when it is one.</summary>
-    public static Rejection? Check(ReadOnlySpan<byte> utf8)
+    public static Rejection? Check(ReadOnlySpan<byte> utf8) => Read(utf8, out _);
+
+    /// <summary>
+    /// The event's fields as <paramref name="utf8"/> holds them (a missing one is null), or the reason it is not a
+    /// strict JSON object whose fields are strings or null.
+    /// </summary>
+    public static Rejection? Read(ReadOnlySpan<byte> utf8, out LoginEvent? login)
     {
+        login = null;
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         try
         {
@@ -48,17 +57,30 @@ public static class StrictJsonObject
             return NotAnObject;
         }
 
+        var values = new string?[Fields.Count];
         try
         {
-            return CheckObject(ref reader, utf8);
+            if (CheckObject(ref reader, utf8, values) is { } rejection)
+                return rejection;
         }
         catch (JsonException ex)
         {
             return Rejection.FromJson(ex);
         }
+        catch (InvalidOperationException)
+        {
+            // A name or value whose escapes make no Unicode text (a lone surrogate, \ud800): it cannot be compared or read.
+            return Refuse(InvalidKinds.InvalidText, "a property name or value is not valid Unicode text", utf8, reader.TokenStartIndex);
+        }
+
+        login = new LoginEvent
+        {
+            UserId = values[0], DeviceType = values[1], Ip = values[2], DeviceId = values[3], Locale = values[4], AppVersion = values[5],
+        };
+        return null;
     }
 
-    static Rejection? CheckObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8)
+    static Rejection? CheckObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, string?[] values)
     {
         var fieldsSeen = 0;
         HashSet<string>?[]? names = null;
@@ -85,6 +107,12 @@ public static class StrictJsonObject
                         if ((fieldsSeen & (1 << field)) != 0)
                             return Refuse(InvalidKinds.DuplicateProperty, $"{Fields[field]} appears twice", utf8, reader.TokenStartIndex);
                         fieldsSeen |= 1 << field;
+                        reader.Read();
+                        if (reader.TokenType == JsonTokenType.Comment)
+                            return Refuse(InvalidKinds.Comment, "body has a comment", utf8, reader.TokenStartIndex);
+                        if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
+                            return Refuse(InvalidKinds.WrongType, $"{Fields[field]} is not a string or null", utf8, reader.TokenStartIndex);
+                        values[field] = reader.GetString();
                     }
                     else if (!FirstInItsObject(ref names, depth, reader.GetString()!))
                     {
@@ -109,7 +137,7 @@ public static class StrictJsonObject
     // Compared unescaped, so "\u0069p" is ip as well.
     static int Field(ref Utf8JsonReader reader)
     {
-        for (var i = 0; i < Fields.Length; i++)
+        for (var i = 0; i < Fields.Count; i++)
         {
             if (reader.ValueTextEquals(FieldsUtf8[i]))
                 return i;
