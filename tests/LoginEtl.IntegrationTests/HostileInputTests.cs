@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Text;
+using Amazon.SQS.Model;
 using Xunit.Abstractions;
 using LoginEtl.IntegrationTests.Infrastructure;
+using LoginEtl.Testing;
 
 namespace LoginEtl.IntegrationTests;
 
@@ -72,6 +75,110 @@ public class HostileInputTests(ITestOutputHelper output)
         Assert.All(ids.Where((_, i) => i % 14 == 3), id => Assert.Equal("too_large", deadLetters[id].MessageAttributes["loginetl.error-kind"].StringValue));
         Assert.Contains(rows, r => r.UserId.StartsWith("'; DROP TABLE user_logins; --", StringComparison.Ordinal));
         Assert.Equal(0, await queues.DepthAsync(queues.Url));
+    }
+
+    [Fact]
+    public async Task Generated_hostile_bodies_among_valid_logins_each_end_as_one_dead_letter_and_the_drain_ends_by_itself()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 3);
+        var valid = SampleLogins.Generate(1_000, seed: 23).Select(SampleLogins.ToJson).ToList();
+        var hostile = new HostileBodies(seed: 23).Take(6_000).ToList();
+        var random = new Random(23);
+        var bodies = valid.Select(b => (Body: b, Valid: true)).Concat(hostile.Select(b => (Body: b, Valid: false))).OrderBy(_ => random.Next()).ToList();
+        // What SQS refuses to take (characters it does not allow) never reaches the service: counted apart.
+        var (accepted, refusals) = await SendEachAsync(queues, bodies);
+        output.WriteLine($"SQS took {accepted.Count(a => !a.Valid)} of {hostile.Count} hostile bodies; it refused: " +
+            string.Join(", ", refusals.GroupBy(r => r).Select(g => $"{g.Key} x{g.Count()}")));
+        Assert.Equal(valid.Count, accepted.Count(a => a.Valid));
+        Assert.True(accepted.Count(a => !a.Valid) >= 5_000, $"only {accepted.Count(a => !a.Valid)} of the hostile bodies were accepted");
+
+        using var etl = EtlProcess.Start(["run", "--drain", .. Etl.Settings(database, queues, Etl.NewKey(), "--Sqs:Pollers=4")]);
+        await etl.WaitForExitAsync(Etl.DrainTimeout);
+
+        Assert.True(etl.ExitCode == 0, etl.Output);
+        Assert.Equal(valid.Count, await database.ScalarAsync<long>("SELECT count(*) FROM user_logins"));
+        Assert.Equal(valid.Count, await database.ScalarAsync<long>("SELECT count(DISTINCT user_id) FROM user_logins"));
+        var deadLetters = await queues.DrainDeadLettersAsync();
+        // Exactly one dead letter per hostile message, each with the service's reason (none parked by SQS itself).
+        Assert.Equal(accepted.Where(a => !a.Valid).Select(a => a.MessageId).Order(),
+            deadLetters.Select(m => m.MessageAttributes["loginetl.original-message-id"].StringValue).Order());
+        Assert.All(deadLetters, m => Assert.False(string.IsNullOrEmpty(m.MessageAttributes["loginetl.error-reason"].StringValue)));
+        output.WriteLine(string.Join(", ", deadLetters.GroupBy(m => m.MessageAttributes["loginetl.error-kind"].StringValue)
+            .OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}")));
+        Assert.Equal(0, await queues.DepthAsync(queues.Url));
+        Assert.DoesNotContain("[1016]", etl.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[1015]", etl.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_refused_before_its_identity_attribute_is_verified()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var body = SampleLogins.Json(userId: $"\"{new string('u', 100 * 1024)}\"");
+        var id = (await queues.Sqs.SendMessageAsync(new SendMessageRequest(queues.Url, body)
+        {
+            MessageAttributes = new()
+            {
+                ["loginetl.identity"] = new MessageAttributeValue { DataType = "String", StringValue = "v1:k1:1764633600000:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA:someone-else" },
+            },
+        })).MessageId;
+
+        var run = await Cli.RunAsync(["run", "--drain", .. Etl.Settings(database, queues, Etl.NewKey())]);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        // Taken as it came, by its own id: its 100 KiB were neither hashed nor was its attribute looked at.
+        Assert.DoesNotContain("[1011]", run.Output, StringComparison.Ordinal);
+        var letter = Assert.Single(await queues.DrainDeadLettersAsync());
+        Assert.Equal("too_large", letter.MessageAttributes["loginetl.error-kind"].StringValue);
+        Assert.Equal(id, letter.MessageAttributes["loginetl.original-message-id"].StringValue);
+    }
+
+    // One SendMessage per body: a batch would fail whole for one body SQS refuses.
+    static async Task<(List<(string MessageId, bool Valid)> Accepted, List<string> Refusals)> SendEachAsync(TestQueues queues,
+        List<(string Body, bool Valid)> bodies)
+    {
+        var accepted = new List<(string, bool)>();
+        var refusals = new List<string>();
+        foreach (var chunk in bodies.Chunk(10))
+        {
+            var entries = chunk.Select((b, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), b.Body)).ToList();
+            SendMessageBatchResponse response;
+            try
+            {
+                if (chunk.Sum(b => Encoding.UTF8.GetByteCount(b.Body)) > 200 * 1024)
+                    throw new InvalidOperationException("too large for one batch");
+                response = await queues.Sqs.SendMessageBatchAsync(new SendMessageBatchRequest { QueueUrl = queues.Url, Entries = entries });
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                foreach (var (body, valid) in chunk)
+                {
+                    try
+                    {
+                        accepted.Add(((await queues.Sqs.SendMessageAsync(queues.Url, body)).MessageId, valid));
+                    }
+                    catch (Amazon.SQS.AmazonSQSException refused)
+                    {
+                        Assert.False(valid, "a valid login was refused by SQS");
+                        refusals.Add(refused.ErrorCode);
+                    }
+                }
+
+                continue;
+            }
+
+            foreach (var sent in response.Successful ?? [])
+                accepted.Add((sent.MessageId, chunk[int.Parse(sent.Id, CultureInfo.InvariantCulture)].Valid));
+            foreach (var failed in response.Failed ?? [])
+            {
+                Assert.False(chunk[int.Parse(failed.Id, CultureInfo.InvariantCulture)].Valid, "a valid login was refused by SQS");
+                refusals.Add(failed.Code);
+            }
+        }
+
+        return (accepted, refusals);
     }
 
     // The bound of docs/delivery-guarantees.md, "Memory under a hostile producer", for 256 KiB bodies: the idle

@@ -1,6 +1,5 @@
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
-using LoginEtl.Worker.Telemetry;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +15,8 @@ public static class HealthRegistration
 
     /// <summary>
     /// The health checks of <c>login-etl run</c>, one per concern: readiness (<c>ready</c>) wants the database to
-    /// answer, the queue's receives to succeed and held messages to move within <c>Health__StallTimeout</c>;
+    /// answer and take writes, the queue's receives to succeed, the inbox window to be rotated, and held messages to
+    /// move within <c>Health__StallTimeout</c>;
     /// liveness (<c>live</c>) fails only when they have not moved for <c>Health__LivenessStallTimeout</c>. Served with
     /// <c>/metrics</c> by <see cref="HealthEndpoint"/>.
     /// </summary>
@@ -26,11 +26,12 @@ public static class HealthRegistration
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag], timeout: DatabaseTimeout)
             .AddCheck<QueueHealthCheck>("queue", tags: [ReadyTag])
+            .AddCheck<InboxHealthCheck>("inbox", tags: [ReadyTag])
             .Add(new HealthCheckRegistration("processing",
-                sp => new ProcessingHealthCheck(sp.GetRequiredService<LoginEtlTelemetry>(), Options(sp).StallTimeout),
+                sp => new ProcessingHealthCheck(sp.GetRequiredService<SqsSettlement>(), Options(sp).StallTimeout),
                 failureStatus: null, tags: [ReadyTag]))
             .Add(new HealthCheckRegistration("processing-liveness",
-                sp => new ProcessingHealthCheck(sp.GetRequiredService<LoginEtlTelemetry>(), Options(sp).LivenessStallTimeout),
+                sp => new ProcessingHealthCheck(sp.GetRequiredService<SqsSettlement>(), Options(sp).LivenessStallTimeout),
                 failureStatus: null, tags: [LiveTag]));
         builder.Services.AddHostedService<HealthEndpoint>();
         return builder;

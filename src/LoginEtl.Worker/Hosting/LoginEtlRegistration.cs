@@ -55,9 +55,9 @@ public static class LoginEtlRegistration
     {
         builder.AddMasking();
         builder.Services.AddSingleton<LoginMasking>();
+        builder.Services.AddSingleton<LoginReader>();
 
         builder.Services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateSettings().ValidateOnStart();
-        builder.Services.AddSingleton<LoginEtlTelemetry>();
         builder.AddLoginDatabase();
 
         builder.Services.AddSingleton<LoginEventDispatcherFactory>();

@@ -1,5 +1,4 @@
 using LoginEtl.Worker.Outbox;
-using LoginEtl.Worker.Telemetry;
 
 namespace LoginEtl.Worker.Sqs;
 
@@ -9,7 +8,7 @@ namespace LoginEtl.Worker.Sqs;
 /// and no delayed message, seen twice in a row with nothing received in between; with the outbox on, once
 /// every committed event has been sent too.
 /// </summary>
-public sealed partial class DrainMonitor(SqsQueues queues, LoginEtlTelemetry telemetry, OutboxSender outbox,
+public sealed partial class DrainMonitor(SqsQueues queues, SqsSettlement settlement, OutboxSender outbox,
     IHostApplicationLifetime lifetime, ILogger<DrainMonitor> logger)
 {
     static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(500);
@@ -36,14 +35,14 @@ public sealed partial class DrainMonitor(SqsQueues queues, LoginEtlTelemetry tel
             _lastCheck = DateTimeOffset.UtcNow;
 
             var receives = Interlocked.Read(ref _receives);
-            if (telemetry.InFlight > 0 || await queues.ApproximateDepthAsync(queues.QueueUrl, cancellationToken) > 0
+            if (settlement.InFlight > 0 || await queues.ApproximateDepthAsync(queues.QueueUrl, cancellationToken) > 0
                 || await outbox.HasPendingAsync(cancellationToken))
             {
                 _receivesAtLastEmptyCheck = -1;
                 return;
             }
 
-            if (receives == _receivesAtLastEmptyCheck && receives == Interlocked.Read(ref _receives) && telemetry.InFlight == 0)
+            if (receives == _receivesAtLastEmptyCheck && receives == Interlocked.Read(ref _receives) && settlement.InFlight == 0)
             {
                 LogDrained(logger);
                 lifetime.StopApplication();

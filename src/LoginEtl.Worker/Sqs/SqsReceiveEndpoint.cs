@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using LoginEtl.Worker.Aws;
@@ -16,10 +15,11 @@ using Polly;
 namespace LoginEtl.Worker.Sqs;
 
 /// <summary>
-/// The SQS side of the service: pollers long-poll the queue ten messages at a time, hand each message to
-/// MassTransit's receive pipeline, and receive again while those messages are processed, as long as
-/// <see cref="SqsSettlement"/> has room under <see cref="SqsOptions.MaxInFlight"/>. What the pipeline made of each
-/// message becomes its <see cref="Settlement"/>, which <see cref="SqsSettlement"/> carries out.
+/// The SQS side of the service: pollers long-poll the queue ten messages at a time, and receive again while those
+/// messages are processed, as long as <see cref="SqsSettlement"/> has room under <see cref="SqsOptions.MaxInFlight"/>.
+/// What a receive brought is a <see cref="ReceivedBatch"/>, which owns it until it is settled. Each body goes through
+/// <see cref="LoginReader"/>; a login it reads goes to MassTransit's receive pipeline and the consumer, a rejection to
+/// the dead-letter queue. What became of each message is its <see cref="Settlement"/>, which the batch carries out.
 /// On SIGTERM each poller lets its current long poll return and finishes what it brought, so a graceful stop leaves
 /// no message waiting out a visibility timeout. Ctrl+C (SIGINT) cuts the long polls short, for a person at a terminal:
 /// a message that a cut-short poll was bringing comes back after its visibility timeout, and the inbox makes that
@@ -29,6 +29,7 @@ public sealed partial class SqsReceiveEndpoint(
     IAmazonSQS sqs,
     SqsQueues queues,
     LoginEventDispatcherFactory dispatchers,
+    LoginReader reader,
     SqsSettlement settlement,
     DatabaseAvailability database,
     DrainMonitor drain,
@@ -59,6 +60,7 @@ public sealed partial class SqsReceiveEndpoint(
 
         var active = new ActivePollers(_options.Pollers, MaxMessagesPerReceive);
         telemetry.ObservePollers(() => active.Active);
+        telemetry.ObserveInFlight(() => settlement.InFlight);
         await Task.WhenAll(Enumerable.Range(0, _options.Pollers).Select(index => PollAsync(index, active, dispatcher, receiving, stoppingToken)));
 
         var summary = telemetry.Summary();
@@ -80,11 +82,11 @@ public sealed partial class SqsReceiveEndpoint(
         {
             while (true)
             {
-                List<Message> messages;
+                ReceivedBatch? batch;
                 try
                 {
                     await active.WaitForTurnAsync(index, stoppingToken);
-                    messages = await receiving.ExecuteAsync(static (poller, token) => poller.Endpoint.ReceiveAsync(poller, token), poller, stoppingToken);
+                    batch = await receiving.ExecuteAsync(static (poller, token) => poller.Endpoint.ReceiveAsync(poller, token), poller, stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested || _interrupted.IsCancellationRequested)
                 {
@@ -95,20 +97,16 @@ public sealed partial class SqsReceiveEndpoint(
                     poller.Recovered();
                 }
 
-                active.Observe(messages.Count);
-                if (messages.Count == 0)
+                active.Observe(batch?.Messages.Count ?? 0);
+                if (batch is null)
                 {
-                    settlement.Unused();
                     await drain.QueueLooksEmptyAsync(stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
                     continue;
                 }
 
                 drain.MessagesReceived();
-                // A batch that failed unexpectedly stops this poller, as it would have had it run inline.
-                batches.RemoveAll(batch => batch.IsCompletedSuccessfully);
-                if (batches.Find(batch => batch.IsFaulted) is { } failed)
-                    await failed;
-                batches.Add(ProcessAsync(dispatcher, settlement.Take(messages)));
+                batches.RemoveAll(task => task.IsCompleted);
+                batches.Add(ProcessAsync(dispatcher, batch));
             }
         }
         finally
@@ -118,66 +116,83 @@ public sealed partial class SqsReceiveEndpoint(
         }
     }
 
-    async Task ProcessAsync(IReceiveEndpointDispatcher dispatcher, SqsSettlement.Batch batch) =>
-        await settlement.SettleAsync(batch, await Task.WhenAll(batch.Messages.Select(m => HandleAsync(dispatcher, m))));
+    // Never faults: the batch settles whatever happens, each message as decided and the undecided released.
+    async Task ProcessAsync(IReceiveEndpointDispatcher dispatcher, ReceivedBatch batch)
+    {
+        await using (batch)
+        {
+            try
+            {
+                await Task.WhenAll(batch.Messages.Select(async (message, i) => batch.Decide(i, await HandleAsync(dispatcher, message))));
+            }
+            catch (Exception ex)
+            {
+                LogBatchFailed(logger, batch.Messages.Count, ex);
+            }
+        }
+    }
 
+    // What to do with one message; never throws. The reader turns the body into a login or a rejection, the pipeline
+    // stores the login; anything unforeseen releases the message for a later delivery.
     async Task<Settlement> HandleAsync(IReceiveEndpointDispatcher dispatcher, Message message)
     {
-        var delivery = ToDelivery(message);
         // The root of the message's trace: MassTransit's receive and consume spans, and the commit, hang below it.
         using var activity = LoginEtlTelemetry.ActivitySource.StartActivity($"{_options.QueueName} process", ActivityKind.Consumer);
-        activity?.SetTag("messaging.system", "aws_sqs");
-        activity?.SetTag("messaging.destination.name", _options.QueueName);
-        activity?.SetTag("messaging.message.id", message.MessageId);
-        activity?.SetTag("messaging.sqs.receive_count", delivery.ReceiveCount);
-        // Too large before any copy or parse; then one strict pass over the bytes MassTransit is given, whose
-        // deserializer tolerates duplicates, comments and trailing commas, and whose errors for a body that is
-        // not an object are neither uniform nor free of the body's text.
-        if (BodySizeLimit.Check(message.Body, _options.MaxBodyBytes) is { } tooLarge)
-            return Rejected(delivery, tooLarge);
-        var body = Encoding.UTF8.GetBytes(message.Body);
-        if (StrictJsonObject.Check(body) is { } notStrict)
-            return Rejected(delivery, notStrict);
-
+        LoginDelivery? delivery = null;
         try
         {
+            var read = reader.Read(message.Body, _options.MaxBodyBytes, out var body);
+            // A body over the limit is not hashed to verify an identity it may carry: it is taken as it came.
+            delivery = ToDelivery(message, verifyIdentity: read.Rejection?.Kind != InvalidKinds.TooLarge);
+            activity?.SetTag("messaging.system", "aws_sqs");
+            activity?.SetTag("messaging.destination.name", _options.QueueName);
+            activity?.SetTag("messaging.message.id", message.MessageId);
+            activity?.SetTag("messaging.sqs.receive_count", delivery.ReceiveCount);
+            if (read.Rejection is { } rejection)
+                return Rejected(delivery, rejection);
+
             var headers = Guid.TryParse(message.MessageId, out _)
                 ? new Dictionary<string, object> { [MessageHeaders.MessageId] = message.MessageId }
                 : NoHeaders;
-            var outcome = new OutcomeSlot();
-            await dispatcher.Dispatch(body, headers, CancellationToken.None, delivery, outcome);
-            return outcome.Outcome is { Rejection: { } rejection } ? Rejected(delivery, rejection) : Settlement.Deleted;
+            await dispatcher.Dispatch(body!, headers, CancellationToken.None, delivery, read);
+            return Settlement.Deleted;
         }
-        catch (Exception ex) when (LoginEventFaults.TryClassify(ex, out var rejection))
+        catch (Exception ex) when (delivery is not null && LoginEventFaults.TryClassify(ex, out var rejection))
         {
             return Rejected(delivery, rejection);
         }
         catch (Exception ex)
         {
-            var delay = _options.RedeliveryDelayFor(delivery.ReceiveCount);
-            LogTransientFailure(logger, message.MessageId, delivery.ReceiveCount, ex.GetType().Name, ex.Message, delay);
+            var receiveCount = SqsMessages.ReceiveCountOf(message);
+            var delay = _options.RedeliveryDelayFor(receiveCount);
+            LogTransientFailure(logger, message.MessageId, receiveCount, ex.GetType().Name, ex.Message, delay);
             return Settlement.Released(delay);
         }
     }
 
-    Settlement Rejected(LoginDelivery delivery, Rejection rejection) =>
-        Settlement.DeadLettered(delivery.Identity, rejection, _options.RedeliveryDelayFor(delivery.ReceiveCount));
+    Settlement Rejected(LoginDelivery delivery, Rejection rejection)
+    {
+        LogRejected(logger, delivery.MessageId, rejection.Kind, rejection.Reason);
+        return Settlement.DeadLettered(delivery.Identity, rejection, _options.RedeliveryDelayFor(delivery.ReceiveCount));
+    }
 
-    LoginDelivery ToDelivery(Message message)
+    LoginDelivery ToDelivery(Message message, bool verifyIdentity)
     {
         var sentAt = SqsMessages.SentAtOf(message);
-        var identity = identities.Of(message, sentAt, out var forged);
+        var forged = false;
+        var identity = verifyIdentity ? identities.Of(message, sentAt, out forged) : new InboxKey(message.MessageId, sentAt);
         if (forged)
             LogIdentityIgnored(logger, message.MessageId);
         return new LoginDelivery(message.MessageId, sentAt, identity, SqsMessages.ReceiveCountOf(message));
     }
 
     // One poller's receive, as one attempt of the back-off pipeline: room under the cap first, then the database (while
-    // it is down, messages stay on the queue instead of piling up receive counts), then the receive itself. A failed
-    // attempt gives its room back before the back-off, and marks the poller failing until one succeeds.
-    async ValueTask<List<Message>> ReceiveAsync(Poller poller, CancellationToken stoppingToken)
+    // it is down or refuses writes, messages stay on the queue instead of piling up receive counts), then the receive
+    // itself. The room goes with what the receive brought, or back when it brought nothing or failed; a failed attempt
+    // marks the poller failing until one succeeds.
+    async ValueTask<ReceivedBatch?> ReceiveAsync(Poller poller, CancellationToken stoppingToken)
     {
-        await settlement.WaitForRoomAsync(stoppingToken);
+        using var room = await settlement.ReserveAsync(stoppingToken);
         try
         {
             await database.WaitUntilAvailableAsync(stoppingToken);
@@ -186,14 +201,13 @@ public sealed partial class SqsReceiveEndpoint(
                 QueueUrl = queues.QueueUrl,
                 MaxNumberOfMessages = MaxMessagesPerReceive,
                 WaitTimeSeconds = poller.WaitSeconds,
-                MessageSystemAttributeNames = [MessageSystemAttributeName.SentTimestamp, MessageSystemAttributeName.ApproximateReceiveCount],
+                MessageSystemAttributeNames = SqsMessages.AttributeNames,
                 MessageAttributeNames = ["All"],
             }, _interrupted.Token); // Not the stopping token: a graceful stop lets the long poll return what SQS handed out.
-            return response.Messages ?? [];
+            return response.Messages is { Count: > 0 } messages ? room.Take(messages) : null;
         }
         catch (Exception ex)
         {
-            settlement.Unused();
             if (SqsFailures.IsTransient(ex) && ex is not OperationCanceledException && !poller.Failing)
             {
                 poller.Failing = true;
@@ -233,6 +247,12 @@ public sealed partial class SqsReceiveEndpoint(
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Received {Received} messages in {Seconds:F1} s ({Rate:F0} messages/s): {Stored} stored, {Duplicates} already stored, {DeadLettered} dead-lettered, {Redelivered} left for redelivery")]
     static partial void LogSummary(ILogger logger, long received, double seconds, double rate, long stored, long duplicates, long deadLettered, long redelivered);
+
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Debug, Message = "Message {MessageId} is invalid ({ErrorKind}: {ErrorReason}); it goes to the dead-letter queue")]
+    static partial void LogRejected(ILogger logger, string messageId, string errorKind, string errorReason);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Critical, Message = "A batch of {Count} messages failed unexpectedly; what was not decided will be redelivered")]
+    static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Message {MessageId} carries a loginetl.identity attribute that does not verify; it is taken as a new message")]
     static partial void LogIdentityIgnored(ILogger logger, string messageId);

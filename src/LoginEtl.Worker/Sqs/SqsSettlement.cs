@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
@@ -8,11 +9,12 @@ using Microsoft.Extensions.Options;
 namespace LoginEtl.Worker.Sqs;
 
 /// <summary>
-/// The one owner of every received message until it is settled, whatever became of it. It counts messages in flight
-/// against <see cref="SqsOptions.MaxInFlight"/> (in receives of ten), keeps them invisible while they are processed,
-/// and settles each as its <see cref="Settlement"/> says: deleted once stored or stored before, deleted once the
-/// dead-letter queue has it, or released with its redelivery delay (after a transient failure, or when the dead-letter
-/// queue refused it). Nothing else deletes, releases or counts a message.
+/// Where received messages are counted and settled. A poller reserves room for a receive of ten under
+/// <see cref="SqsOptions.MaxInFlight"/> (<see cref="ReserveAsync"/>); what the receive brought becomes a
+/// <see cref="ReceivedBatch"/>, the one owner of those messages until each is settled: deleted once stored or stored
+/// before, deleted once the dead-letter queue has it, or released with its redelivery delay (after a transient failure,
+/// when the dead-letter queue refused it, or when nothing decided it). Nothing else deletes, releases or counts a
+/// message.
 /// A batch gives its room back once every message in it is decided and its bodies are let go, not when SQS answers
 /// the delete: against a real SQS that round trip is milliseconds in which the next receive may already be under way.
 /// Batches waiting on that answer hold only receipt handles, and are bounded apart, by as many again.
@@ -28,28 +30,48 @@ public sealed partial class SqsSettlement(
 {
     readonly SemaphoreSlim _room = new(options.Value.ReceivesInFlight);
     readonly SemaphoreSlim _answering = new(options.Value.ReceivesInFlight);
+    readonly SqsOptions _options = options.Value;
+    long _inFlight;
+    long _lastMovedAt = Stopwatch.GetTimestamp();
 
-    /// <summary>Waits until one more receive of ten fits under the cap.</summary>
-    public Task WaitForRoomAsync(CancellationToken cancellationToken) => _room.WaitAsync(cancellationToken);
+    /// <summary>Messages received and not yet settled.</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
 
-    /// <summary>Gives back the room of a receive that brought nothing or failed.</summary>
-    public void Unused() => _room.Release();
+    /// <summary>Messages are held but none has been received or settled for longer than <paramref name="threshold"/>.</summary>
+    public bool IsStalled(TimeSpan threshold) =>
+        InFlight > 0 && Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastMovedAt)) > threshold;
 
-    /// <summary>Takes charge of what a receive brought: in flight and kept invisible from now until settled.</summary>
-    public Batch Take(List<Message> messages)
+    /// <summary>
+    /// Waits until one more receive of ten fits under the cap. The room is given back when the returned reservation
+    /// is disposed, unless a batch took it over (<see cref="Room.Take"/>).
+    /// </summary>
+    public async Task<Room> ReserveAsync(CancellationToken cancellationToken)
     {
-        telemetry.Received(messages.Count);
-        return new Batch(messages, heartbeat.Hold(messages));
+        await _room.WaitAsync(cancellationToken);
+        return new Room(this);
     }
 
-    /// <summary>Settles every message of <paramref name="batch"/> as <paramref name="settlements"/> says, dead letters first.</summary>
-    public async Task SettleAsync(Batch batch, IReadOnlyList<Settlement> settlements)
+    ReceivedBatch Take(List<Message> messages)
+    {
+        telemetry.Received(messages.Count);
+        Interlocked.Add(ref _inFlight, messages.Count);
+        Interlocked.Exchange(ref _lastMovedAt, Stopwatch.GetTimestamp());
+        return new ReceivedBatch(this, messages, heartbeat.Hold(messages));
+    }
+
+    // Settles every message of the batch, dead letters first; an undecided message is released. Never throws, and
+    // whatever happens on the way the batch's room and its count in flight are given back.
+    internal async Task SettleAsync(ReceivedBatch batch)
     {
         var messages = batch.Messages;
         var count = messages.Count;
         var roomReturned = false;
         try
         {
+            var settlements = new Settlement[count];
+            for (var i = 0; i < count; i++)
+                settlements[i] = batch.DecisionOf(i) ?? Settlement.Released(_options.RedeliveryDelayFor(SqsMessages.ReceiveCountOf(messages[i])));
+
             var sent = await Task.WhenAll(settlements.Select((s, i) => s.Kind == SettlementKind.DeadLetter
                 ? deadLetters.SendAsync(messages[i], s.Identity, s.Rejection!)
                 : Task.FromResult(false)));
@@ -84,7 +106,7 @@ public sealed partial class SqsSettlement(
             await _answering.WaitAsync();
             try
             {
-                _room.Release();
+                Settled(count);
                 roomReturned = true;
                 await DeleteAndReleaseAsync(ids, deletes, releases);
             }
@@ -93,12 +115,24 @@ public sealed partial class SqsSettlement(
                 _answering.Release();
             }
         }
+        catch (Exception ex)
+        {
+            // Nothing is lost: what was not deleted comes back when its visibility runs out.
+            LogSettleCrashed(logger, count, ex);
+        }
         finally
         {
-            telemetry.Settled(count);
             if (!roomReturned)
-                _room.Release();
+                Settled(count);
         }
+    }
+
+    void Settled(int count)
+    {
+        Interlocked.Add(ref _inFlight, -count);
+        Interlocked.Exchange(ref _lastMovedAt, Stopwatch.GetTimestamp());
+        telemetry.Settled(count);
+        _room.Release();
     }
 
     async Task DeleteAndReleaseAsync(string[] messageIds, List<DeleteMessageBatchRequestEntry> deletes,
@@ -123,17 +157,40 @@ public sealed partial class SqsSettlement(
         catch (Exception ex) when (SqsFailures.IsTransient(ex))
         {
             // Nothing is lost: an undeleted message comes back when its visibility runs out, and its inbox record makes
-            // that delivery a no-op (a dead letter's, a second copy in the dead-letter queue).
+            // that delivery a no-op (a dead letter's, a second copy in the dead-letter queue, counted once by identity).
             LogSettleBatchFailed(logger, messageIds.Length, ex.GetType().Name, ex.Message);
         }
     }
 
-    /// <summary>The messages of one receive, held until each is decided.</summary>
-    public sealed record Batch(List<Message> Messages, VisibilityHeartbeat.Lease Lease);
+    /// <summary>Room for one receive, held from before the receive until a batch takes it over or it is disposed.</summary>
+    public sealed class Room : IDisposable
+    {
+        readonly SqsSettlement _owner;
+        int _held = 1;
+
+        internal Room(SqsSettlement owner) => _owner = owner;
+
+        /// <summary>Hands the room to the batch of what the receive brought (at least one message).</summary>
+        public ReceivedBatch Take(List<Message> messages)
+        {
+            if (Interlocked.Exchange(ref _held, 0) == 0)
+                throw new InvalidOperationException("This room was already given back or taken");
+            return _owner.Take(messages);
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _held, 0) == 1)
+                _owner._room.Release();
+        }
+    }
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Could not {Action} message {MessageId}: {Code}")]
     static partial void LogSettleFailed(ILogger logger, string action, string messageId, string code);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Could not settle {Count} messages ({ErrorType}: {Error}); they will be redelivered")]
     static partial void LogSettleBatchFailed(ILogger logger, int count, string errorType, string error);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Critical, Message = "Settling a batch of {Count} messages failed unexpectedly; what was not deleted will be redelivered")]
+    static partial void LogSettleCrashed(ILogger logger, int count, Exception exception);
 }

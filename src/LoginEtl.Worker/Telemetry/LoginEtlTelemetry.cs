@@ -35,7 +35,9 @@ public sealed class LoginEtlTelemetry : IDisposable
     readonly Histogram<double> _lag;
     readonly Counter<long> _sqsRequests;
     readonly ConcurrentDictionary<string, StrongBox<long>> _sqsRequestTotals = new(StringComparer.Ordinal);
-    long _inFlight;
+    readonly Counter<long> _rotationFailures;
+    Func<long>? _inFlight;
+    Func<bool>? _databaseWritable;
     Func<int>? _pollers;
     long _queueDepth = -1;
     long _receivedTotal;
@@ -45,7 +47,6 @@ public sealed class LoginEtlTelemetry : IDisposable
     long _redeliveredTotal;
     long _firstReceivedAt;
     long _lastSettledAt;
-    long _lastReceivedAt;
 
     public LoginEtlTelemetry(IMeterFactory meters)
     {
@@ -62,7 +63,11 @@ public sealed class LoginEtlTelemetry : IDisposable
         _lag = _meter.CreateHistogram("loginetl.messages.lag", "s", "Time from a message's SentTimestamp to the commit of its row",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _sqsRequests = _meter.CreateCounter<long>("loginetl.sqs.requests", "{request}", "Calls made to the SQS API, by operation (what SQS bills)");
-        _meter.CreateObservableGauge("loginetl.messages.in_flight", () => Interlocked.Read(ref _inFlight), "{message}", "Messages received and not yet settled");
+        _meter.CreateObservableGauge("loginetl.messages.in_flight", ObserveInFlight, "{message}", "Messages received and not yet settled");
+        _rotationFailures = _meter.CreateCounter<long>("loginetl.inbox.rotation.failures", "{failure}",
+            "Attempts to rotate the inbox window that failed (the window is prepared two days ahead)");
+        _meter.CreateObservableGauge("loginetl.database.writable", ObserveDatabaseWritable, "1",
+            "1 while the database takes writes, 0 while consuming is paused because it refuses them or cannot be reached");
         _meter.CreateObservableGauge("loginetl.sqs.pollers", ObservePollers, "{poller}",
             "Pollers receiving now (the others wait until receives come back full)");
         _meter.CreateObservableGauge("loginetl.queue.depth", ObserveQueueDepth, "{message}",
@@ -71,25 +76,12 @@ public sealed class LoginEtlTelemetry : IDisposable
 
     public static ActivitySource ActivitySource { get; } = new(Name);
 
-    public long InFlight => Interlocked.Read(ref _inFlight);
-
-    /// <summary>Messages are held but none has been settled for longer than <paramref name="threshold"/>.</summary>
-    public bool IsStalled(TimeSpan threshold)
-    {
-        if (InFlight == 0)
-            return false;
-        var last = Math.Max(Interlocked.Read(ref _lastSettledAt), Interlocked.Read(ref _lastReceivedAt));
-        return Stopwatch.GetElapsedTime(last) > threshold;
-    }
-
     public void Received(int count)
     {
         _received.Add(count);
-        Interlocked.Add(ref _inFlight, count);
         Interlocked.Add(ref _receivedTotal, count);
         var now = Stopwatch.GetTimestamp();
         Interlocked.CompareExchange(ref _firstReceivedAt, now, 0);
-        Interlocked.Exchange(ref _lastReceivedAt, now);
     }
 
     /// <summary>
@@ -100,7 +92,21 @@ public sealed class LoginEtlTelemetry : IDisposable
     {
         _duplicates.Add(0);
         _redelivered.Add(0);
+        _rotationFailures.Add(0);
     }
+
+    /// <summary>Where the in-flight gauge reads the messages held (their owner counts them).</summary>
+    public void ObserveInFlight(Func<long> inFlight) => Volatile.Write(ref _inFlight, inFlight);
+
+    IEnumerable<Measurement<long>> ObserveInFlight() => Volatile.Read(ref _inFlight) is { } held ? [new Measurement<long>(held())] : [];
+
+    /// <summary>Where the database gauge reads whether writes are taken.</summary>
+    public void ObserveDatabaseWritable(Func<bool> writable) => Volatile.Write(ref _databaseWritable, writable);
+
+    IEnumerable<Measurement<int>> ObserveDatabaseWritable() =>
+        Volatile.Read(ref _databaseWritable) is { } writable ? [new Measurement<int>(writable() ? 1 : 0)] : [];
+
+    public void RotationFailed() => _rotationFailures.Add(1);
 
     /// <summary>Where the pollers gauge reads the number of pollers receiving.</summary>
     public void ObservePollers(Func<int> active) => Volatile.Write(ref _pollers, active);
@@ -117,7 +123,6 @@ public sealed class LoginEtlTelemetry : IDisposable
 
     public void Settled(int count)
     {
-        Interlocked.Add(ref _inFlight, -count);
         Interlocked.Exchange(ref _lastSettledAt, Stopwatch.GetTimestamp());
     }
 
