@@ -1,6 +1,8 @@
 using System.Data.Common;
 using LoginEtl.Worker.Outbox;
 using LoginEtl.Worker.Persistence;
+using LoginEtl.Worker.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -33,7 +35,9 @@ public static class LoginDatabaseRegistration
         builder.Services.AddOptions<WriterOptions>().BindConfiguration(WriterOptions.Section).ValidateSettings().ValidateOnStart();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateSettings().ValidateOnStart();
         builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.TryAddSingleton<LoginEtlTelemetry>();
         builder.Services.AddSingleton<DatabaseAvailability>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseAvailability>());
         builder.Services.AddSingleton<LoginWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LoginWriter>());
         return builder;
