@@ -26,7 +26,8 @@ public sealed class LoginWriter : BackgroundService
 {
     // One statement per batch: the inbox insert says which messages are new, and only their rows (and, with the
     // outbox on, their events) go in. Entries moved from the first inbox had no send time; they are matched on the
-    // key alone until they leave the window (an empty partition costs nothing to probe).
+    // key alone until they leave the window (an empty partition costs nothing to probe). Keys are inserted in key
+    // order, so two replicas committing overlapping keys wait for each other instead of deadlocking.
     const string InsertSql = """
         WITH batch AS (
             SELECT * FROM unnest(@sent_ats, @message_keys, @slots, @text_ids, @user_ids, @device_types, @masked_ips,
@@ -37,11 +38,13 @@ public sealed class LoginWriter : BackgroundService
             INSERT INTO loginetl_inbox (sent_at, message_key, slot, message_id)
             SELECT b.sent_at, b.message_key, b.slot, b.text_id FROM batch b
             WHERE NOT EXISTS (SELECT FROM loginetl_inbox_legacy l WHERE l.sent_at = 'epoch' AND l.message_key = b.message_key)
+            ORDER BY b.sent_at, b.message_key
             ON CONFLICT DO NOTHING
             RETURNING sent_at, message_key
         ), recovered AS (
             INSERT INTO loginetl_mask_recovery (masked_value, field, key_fingerprint, sealed_value)
-            SELECT * FROM unnest(@recovery_masks, @recovery_fields, @recovery_fingerprints, @recovery_sealed)
+            SELECT * FROM unnest(@recovery_masks, @recovery_fields, @recovery_fingerprints, @recovery_sealed) AS r(m, f, k, v)
+            ORDER BY r.m
             ON CONFLICT (masked_value) DO NOTHING
         ), outboxed AS (
             INSERT INTO loginetl_outbox (message_id, body)
@@ -57,6 +60,9 @@ public sealed class LoginWriter : BackgroundService
         """;
 
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
+
+    // A batch that lost a race with another transaction (class 40: a deadlock, a serialization failure) is tried again.
+    const int RaceAttempts = 3;
 
     readonly NpgsqlDataSource _dataSource;
     readonly WriterOptions _options;
@@ -131,11 +137,15 @@ public sealed class LoginWriter : BackgroundService
         }
     }
 
-    async Task CommitAsync(List<PendingLogin> batch)
+    async Task CommitAsync(List<PendingLogin> batch, int attempt = 1)
     {
         try
         {
             await CommitBatchAsync(batch).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (attempt < RaceAttempts && ex.SqlState.StartsWith("40", StringComparison.Ordinal))
+        {
+            await CommitAsync(batch, attempt + 1).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (batch.Count > 1 && IsRowLevel(ex))
         {
