@@ -1,3 +1,4 @@
+using LoginEtl.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -8,17 +9,33 @@ namespace LoginEtl.Worker.Persistence;
 /// of that day is older than the window, the slot is emptied with one TRUNCATE, whatever it holds; and each day's slot
 /// is given to it two days before its first message can arrive. Every replica does this at start, before it takes a
 /// message, and every hour; a row lock on the slot's record makes the replicas agree. A slot that records no day
-/// (new, or emptied) is given to one without being emptied again, so nothing written in between is lost.
+/// (new, or emptied) is given to one without being emptied again, so nothing written in between is lost. The writer
+/// routes by day alone: when a rotation comes late (failing for days, or not running), the slot of a day already
+/// under way may still record its expired day, and holds today's entries beside it; only the expired day's entries
+/// are deleted from it then, never the whole slot. A failed rotation is counted
+/// (<c>loginetl.inbox.rotation.failures</c>), and readiness fails once none has succeeded for <see cref="StaleAfter"/>.
 /// </summary>
 public sealed partial class InboxWindow(
     NpgsqlDataSource dataSource,
     IOptions<InboxOptions> options,
     IRedeliveryHorizon horizon,
     TimeProvider time,
+    LoginEtlTelemetry telemetry,
     ILogger<InboxWindow> logger) : BackgroundService
 {
     static readonly TimeSpan Interval = TimeSpan.FromHours(1);
     const int DaysAhead = 2;
+
+    /// <summary>How long rotations may fail before readiness says so: a day of the two prepared ahead.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromDays(1);
+
+    long _lastRotatedTicks = time.GetUtcNow().UtcTicks;
+
+    /// <summary>When a rotation last succeeded (the start of the process, before the first).</summary>
+    public DateTimeOffset LastRotated => new(Interlocked.Read(ref _lastRotatedTicks), TimeSpan.Zero);
+
+    /// <summary>No rotation has succeeded for longer than <see cref="StaleAfter"/>.</summary>
+    public bool IsStale => time.GetUtcNow() - LastRotated > StaleAfter;
 
     /// <summary>The window in force: the setting, or the queues' redelivery horizon, at most <see cref="InboxLayout.MaxWindow"/>.</summary>
     public TimeSpan Window
@@ -54,9 +71,10 @@ public sealed partial class InboxWindow(
             {
                 await RotateAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 // Days are prepared two ahead: the next hour's attempt is in time.
+                telemetry.RotationFailed();
                 LogRotationFailed(logger, ex.GetType().Name, ex.Message);
             }
         }
@@ -81,6 +99,8 @@ public sealed partial class InboxWindow(
             if (held[InboxLayout.SlotOf(bucket)] != bucket)
                 await TakeOverAsync(connection, InboxLayout.SlotOf(bucket), bucket, window, now, cancellationToken);
         }
+
+        Interlocked.Exchange(ref _lastRotatedTicks, now.UtcTicks);
     }
 
     static async Task<Dictionary<short, long?>> ReadSlotsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -116,10 +136,24 @@ public sealed partial class InboxWindow(
             return;
         }
 
-        if (old is not null)
+        if (old is { } expiredDay)
         {
-            await using var truncate = new NpgsqlCommand($"TRUNCATE {InboxLayout.PartitionOf(slot)}", connection, transaction);
-            await truncate.ExecuteNonQueryAsync(cancellationToken);
+            // The next day this slot serves may have begun (or begin before this commits, with a producer's clock a
+            // little ahead): the writer may be filling it already, so only the expired day's entries go.
+            var late = expiredDay + InboxLayout.Slots <= InboxLayout.BucketOf(now) + 1;
+            await using var empty = late
+                ? new NpgsqlCommand($"DELETE FROM {InboxLayout.PartitionOf(slot)} WHERE sent_at < @until", connection, transaction)
+                : new NpgsqlCommand($"TRUNCATE {InboxLayout.PartitionOf(slot)}", connection, transaction);
+            if (late)
+            {
+                empty.Parameters.Add(new NpgsqlParameter<DateTime>("until", NpgsqlTypes.NpgsqlDbType.TimestampTz)
+                {
+                    TypedValue = (DateTimeOffset.UnixEpoch + InboxLayout.Bucket * (expiredDay + 1)).UtcDateTime,
+                });
+                LogLateRotation(logger, InboxLayout.PartitionOf(slot), Day(expiredDay));
+            }
+
+            await empty.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await using (var update = new NpgsqlCommand($"UPDATE {InboxLayout.SlotsTable} SET bucket = @bucket WHERE slot = @slot", connection, transaction))
@@ -144,6 +178,9 @@ public sealed partial class InboxWindow(
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "Inbox slot {Slot} still holds {HeldDay}, inside the window: it cannot take {Day} (a replica runs with a longer Inbox__Window?)")]
     static partial void LogSlotStillLive(ILogger logger, short slot, DateOnly heldDay, DateOnly? day);
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "The inbox rotation is late: {Partition} still records {Day}, and may already hold entries of a day under way; only that day's entries are deleted")]
+    static partial void LogLateRotation(ILogger logger, string partition, DateOnly day);
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "Rotating the inbox window failed ({ErrorType}: {Error}); trying again within the hour")]
     static partial void LogRotationFailed(ILogger logger, string errorType, string error);
