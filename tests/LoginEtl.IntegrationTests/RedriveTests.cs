@@ -231,6 +231,58 @@ public class RedriveTests
     }
 
     [Fact]
+    public async Task Copies_of_one_dead_letter_count_once_and_redrive_moves_one_of_them()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var key = Etl.NewKey();
+        var settings = Etl.Settings(database, queues, key);
+        await queues.SendAsync(["""{"foo": "oops_wrong_msg_type"}""", """{"bar": 1}"""]);
+        await RunAsync(["run", "--drain", .. settings]);
+        // A replica stopped between the dead-letter queue's answer and its delete: the next delivery dead-letters the
+        // message again, with the same identity.
+        var first = (await queues.DrainDeadLettersAsync()).OrderBy(m => m.Body, StringComparer.Ordinal).ToList();
+        foreach (var letter in first.Append(first[0]).Append(first[0]))
+            await queues.Sqs.SendMessageAsync(new SendMessageRequest(queues.DeadLetterUrl, letter.Body) { MessageAttributes = letter.MessageAttributes });
+        Assert.Equal(4, await queues.DepthAsync(queues.DeadLetterUrl));
+
+        var summary = await RunAsync(["dead-letters", .. settings]);
+        var redrive = await RunAsync(["redrive", .. settings]);
+
+        Assert.StartsWith($"{queues.DeadLetterName}: 2 dead letter(s)", summary.Output, StringComparison.Ordinal);
+        Assert.Contains("(2 more copies of the same, counted once", summary.Output, StringComparison.Ordinal);
+        Assert.Matches(@"\nmissing_field\s+2\s", summary.Output);
+        Assert.Contains($"Moved 2 message(s) from {queues.DeadLetterName} to {queues.Name}; 2 more copies of messages moved deleted", redrive.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await queues.DepthAsync(queues.Url));
+        Assert.Equal(0, await queues.DepthAsync(queues.DeadLetterUrl));
+    }
+
+    [Fact]
+    public async Task Dead_letters_and_redrive_go_through_more_large_dead_letters_than_their_memory_holds()
+    {
+        const int count = 400, size = 240 * 1024;
+        await using var database = await TestDatabase.CreateAsync();
+        await using var queues = await TestQueues.CreateAsync();
+        var settings = Etl.Settings(database, queues, Etl.NewKey());
+        // 94 MiB of bodies, 188 MiB as .NET strings, against a heap of 96 MiB.
+        foreach (var chunk in Enumerable.Range(0, count).Chunk(3))
+        {
+            await queues.Sqs.SendMessageBatchAsync(new SendMessageBatchRequest(queues.DeadLetterUrl,
+                chunk.Select(i => new SendMessageBatchRequestEntry($"m{i}", $"{i} " + new string('x', size))).ToList()));
+        }
+
+        var limited = new Dictionary<string, string?> { ["DOTNET_GCHeapHardLimit"] = "0x6000000" };
+        var summary = await Cli.RunAsync(["dead-letters", .. settings], environment: limited);
+        var redrive = await Cli.RunAsync(["redrive", "--kind", "too_large", .. settings], environment: limited);
+
+        Assert.True(summary.ExitCode == 0, summary.Error);
+        Assert.StartsWith($"{queues.DeadLetterName}: {count} dead letter(s)", summary.Output, StringComparison.Ordinal);
+        Assert.True(redrive.ExitCode == 0, redrive.Error);
+        Assert.Contains($"Moved 0 message(s) from {queues.DeadLetterName} to {queues.Name} (kind too_large; {count} of other kinds left)", redrive.Output, StringComparison.Ordinal);
+        Assert.Equal(count, await VisibleAsync(queues, queues.DeadLetterUrl));
+    }
+
+    [Fact]
     public async Task Redrive_with_a_key_that_did_not_sign_the_identities_says_so_and_moves_the_messages_as_new()
     {
         await using var database = await TestDatabase.CreateAsync();

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Amazon.SQS.Model;
 using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Hosting;
 using LoginEtl.Worker.Sqs;
@@ -9,8 +8,8 @@ namespace LoginEtl.Worker.Commands;
 /// <summary>
 /// <c>login-etl dead-letters</c>: what the dead-letter queue holds, without consuming it: counts by error kind (with
 /// the oldest of each and a few message ids, the ids the service logged them under) and by age, and how many expire
-/// within a day. Never a body. Each message is received once and made visible again at the end, which adds one to
-/// its receive count.
+/// within a day. Never a body. Copies of one dead letter (one identity) count once. Each message is received once and
+/// made visible again at the end, which adds one to its receive count; only what the summary needs of it is kept.
 /// </summary>
 sealed class DeadLettersCommand : Command
 {
@@ -35,20 +34,27 @@ sealed class DeadLettersCommand : Command
         var deadLetterUrl = await host.DeadLetterQueueUrlAsync();
         var retention = await RetentionAsync(host, deadLetterUrl);
         var browser = new DeadLetterBrowser(host.Sqs, deadLetterUrl);
-        var seen = new List<Message>();
+        var seen = new Dictionary<string, DeadLetter>(StringComparer.Ordinal);
         var read = 0;
         var progress = new ConsoleProgress(Console.Error, () => $"dead-letters: {Volatile.Read(ref read)} read so far");
         try
         {
             await foreach (var batch in browser.ReceiveAllAsync())
             {
-                seen.AddRange(batch);
-                Volatile.Write(ref read, seen.Count);
+                foreach (var message in batch)
+                {
+                    var letter = new DeadLetter(DeadLetterBrowser.KindOf(message), DeadLetterBrowser.OriginalIdOf(message), SqsMessages.SentAtOf(message));
+                    // Of two copies, the older is the one SQS deletes first: the age of the dead letter.
+                    if (!seen.TryGetValue(DeadLetterBrowser.IdentityOf(message), out var copy) || copy.SentAt > letter.SentAt)
+                        seen[DeadLetterBrowser.IdentityOf(message)] = letter;
+                    Interlocked.Increment(ref read);
+                }
+
             }
         }
         catch (Exception ex) when (SqsFailures.IsTransient(ex))
         {
-            throw new StartupException($"dead-letters: SQS failed after reading {seen.Count} message(s): {ex.Message}");
+            throw new StartupException($"dead-letters: SQS failed after reading {read} message(s): {ex.Message}");
         }
         finally
         {
@@ -56,7 +62,7 @@ sealed class DeadLettersCommand : Command
             await browser.ReleaseAsync();
         }
 
-        Print(host.Options.DeadLetterQueueName, retention, seen, DateTimeOffset.UtcNow);
+        Print(host.Options.DeadLetterQueueName, retention, [.. seen.Values], read - seen.Count, DateTimeOffset.UtcNow);
         return 0;
     }
 
@@ -68,20 +74,21 @@ sealed class DeadLettersCommand : Command
 
     // A dead letter is deleted by SQS at its SentTimestamp plus the queue's retention: for one SQS moved itself that is
     // its first send, for one the service sent, the moment it was dead-lettered.
-    static void Print(string queue, TimeSpan retention, List<Message> messages, DateTimeOffset now)
+    static void Print(string queue, TimeSpan retention, List<DeadLetter> letters, int copies, DateTimeOffset now)
     {
-        var ages = messages.Select(m => (Message: m, Age: now - SqsMessages.SentAtOf(m))).ToList();
+        var ages = letters.Select(l => (Letter: l, Age: now - l.SentAt)).ToList();
         var expiringSoon = ages.Count(a => retention - a.Age < TimeSpan.FromDays(1));
-        Console.WriteLine($"{queue}: {messages.Count} dead letter(s), kept {retention.TotalDays:0.#} days from their send" +
-            (messages.Count > 0 ? $"; {expiringSoon} expire within a day" : ""));
-        if (messages.Count == 0)
+        Console.WriteLine($"{queue}: {letters.Count} dead letter(s), kept {retention.TotalDays:0.#} days from their send" +
+            (letters.Count > 0 ? $"; {expiringSoon} expire within a day" : "") +
+            (copies > 0 ? $" ({copies} more cop{(copies == 1 ? "y" : "ies")} of the same, counted once; `login-etl redrive` moves one)" : ""));
+        if (letters.Count == 0)
             return;
 
         Console.WriteLine();
         Console.WriteLine($"{"error kind",-24}{"count",8}  {"oldest",-10}message ids (first delivery)");
-        foreach (var kind in ages.GroupBy(a => DeadLetterBrowser.KindOf(a.Message)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var kind in ages.GroupBy(a => a.Letter.Kind).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
         {
-            var ids = kind.OrderByDescending(a => a.Age).Take(IdsPerKind).Select(a => DeadLetterBrowser.OriginalIdOf(a.Message));
+            var ids = kind.OrderByDescending(a => a.Age).Take(IdsPerKind).Select(a => a.Letter.OriginalId);
             Console.WriteLine($"{kind.Key,-24}{kind.Count(),8}  {Format(kind.Max(a => a.Age)),-10}{string.Join(", ", ids)}{(kind.Count() > IdsPerKind ? ", ..." : "")}");
         }
 
@@ -94,6 +101,8 @@ sealed class DeadLettersCommand : Command
             from = under;
         }
     }
+
+    sealed record DeadLetter(string Kind, string OriginalId, DateTimeOffset SentAt);
 
     static string Format(TimeSpan age) =>
         age.TotalDays >= 1 ? $"{age.TotalDays:0.#} d" : age.TotalHours >= 1 ? $"{age.TotalHours:0.#} h" : $"{Math.Max(0, age.TotalMinutes):0} min";

@@ -9,14 +9,16 @@ namespace LoginEtl.Worker.Sqs;
 /// Goes through a dead-letter queue without consuming it (SQS has no peek): each message is received once and kept
 /// invisible while the scan goes on, so the next receive brings others; whatever the caller did not take is made
 /// visible again when the browser is released. A scan interrupted before that loses nothing either: the messages
-/// come back once the hold runs out.
+/// come back once the hold runs out. Only the receipt of each message is kept, never its body, so a scan of a
+/// dead-letter queue full of the largest bodies holds a few hundred bytes per message.
 /// </summary>
 public sealed class DeadLetterBrowser(IAmazonSQS sqs, string queueUrl)
 {
     /// <summary>How long a message seen stays invisible: longer than a scan of a large dead-letter queue takes.</summary>
     public static readonly TimeSpan Hold = TimeSpan.FromMinutes(15);
 
-    readonly Dictionary<string, Message> _held = new(StringComparer.Ordinal);
+    // Message id to its newest receipt handle.
+    readonly Dictionary<string, string> _held = new(StringComparer.Ordinal);
 
     public string QueueUrl => queueUrl;
 
@@ -32,7 +34,7 @@ public sealed class DeadLetterBrowser(IAmazonSQS sqs, string queueUrl)
                 WaitTimeSeconds = 1,
                 VisibilityTimeout = (int)Hold.TotalSeconds,
                 MessageAttributeNames = ["All"],
-                MessageSystemAttributeNames = [MessageSystemAttributeName.SentTimestamp, MessageSystemAttributeName.ApproximateReceiveCount],
+                MessageSystemAttributeNames = SqsMessages.AttributeNames,
             }, cancellationToken);
             if (response.Messages is not { Count: > 0 } messages)
                 yield break;
@@ -40,7 +42,7 @@ public sealed class DeadLetterBrowser(IAmazonSQS sqs, string queueUrl)
             // A message seen before comes back only if its hold ran out: keep its newest receipt, report it once.
             var fresh = messages.Where(m => !_held.ContainsKey(m.MessageId)).ToList();
             foreach (var message in messages)
-                _held[message.MessageId] = message;
+                _held[message.MessageId] = message.ReceiptHandle;
             if (fresh.Count > 0)
                 yield return fresh;
         }
@@ -57,7 +59,7 @@ public sealed class DeadLetterBrowser(IAmazonSQS sqs, string queueUrl)
             await sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
             {
                 QueueUrl = queueUrl,
-                Entries = chunk.Select((m, i) => new ChangeMessageVisibilityBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle)
+                Entries = chunk.Select((handle, i) => new ChangeMessageVisibilityBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), handle)
                 {
                     VisibilityTimeout = 0,
                 }).ToList(),
@@ -70,6 +72,14 @@ public sealed class DeadLetterBrowser(IAmazonSQS sqs, string queueUrl)
     /// <summary>The error kind a dead letter carries, or <see cref="DeadLetterAttributes.ReceiveLimitKind"/> for one SQS moved itself.</summary>
     public static string KindOf(Message message) =>
         message.MessageAttributes?.GetValueOrDefault(DeadLetterAttributes.ErrorKind)?.StringValue ?? DeadLetterAttributes.ReceiveLimitKind;
+
+    /// <summary>
+    /// What makes two dead letters one: the identity the service dead-lettered it with (two copies when a replica
+    /// stopped between the dead-letter queue's answer and the delete), or else its id (SQS keeps it when it moves a
+    /// message itself).
+    /// </summary>
+    public static string IdentityOf(Message message) =>
+        message.MessageAttributes?.GetValueOrDefault(MessageIdentity.Attribute)?.StringValue ?? OriginalIdOf(message);
 
     /// <summary>The id the service logged the message under: its first delivery's.</summary>
     public static string OriginalIdOf(Message message) =>
