@@ -72,8 +72,27 @@ public static partial class StartupChecks
         }
     }
 
-    public static async Task EnsureQueuesExistAsync(IServiceProvider services, CancellationToken cancellationToken) =>
-        await services.GetRequiredService<SqsQueues>().ResolveAsync(cancellationToken);
+    public static async Task EnsureQueuesExistAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var queues = services.GetRequiredService<SqsQueues>();
+        await queues.ResolveAsync(cancellationToken);
+        EnsureInboxCoversRedeliveries(services.GetRequiredService<IOptions<InboxOptions>>().Value, queues);
+    }
+
+    /// <summary>
+    /// An <c>Inbox__Window</c> shorter than what the queues can still deliver would store a late redelivery or a redrive
+    /// of a stored message a second time.
+    /// </summary>
+    public static void EnsureInboxCoversRedeliveries(InboxOptions inbox, IRedeliveryHorizon horizon)
+    {
+        var covered = horizon.RedeliveryHorizon > InboxLayout.MaxWindow ? InboxLayout.MaxWindow : horizon.RedeliveryHorizon;
+        if (inbox.Window is { } window && window < covered)
+        {
+            throw new StartupException($"Inbox__Window ({window}) is shorter than the queues can still deliver a message ({covered}: the " +
+                "queue's MessageRetentionPeriod plus the dead-letter queue's); a redelivery or redrive later than the window would be " +
+                "stored twice: leave Inbox__Window unset, or shorten the retentions first");
+        }
+    }
 
     [GeneratedRegex(@" at '(?<path>[^']+)' to type '(?<type>[^']+)'\.$")]
     private static partial Regex BindingFailure();

@@ -49,8 +49,19 @@ public sealed partial class SqsQueues(IAmazonSQS sqs, IOptions<SqsOptions> optio
         var attributes = await sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
         {
             QueueUrl = _queueUrl,
-            AttributeNames = [QueueAttributeName.VisibilityTimeout, QueueAttributeName.MessageRetentionPeriod, QueueAttributeName.RedrivePolicy],
+            AttributeNames =
+            [
+                QueueAttributeName.VisibilityTimeout, QueueAttributeName.MessageRetentionPeriod, QueueAttributeName.RedrivePolicy,
+                QueueAttributeName.MaximumMessageSize,
+            ],
         }, cancellationToken);
+        // A queue that reports no timeout has SQS's default; one of 0 hands every message to the next receive at once.
+        if (attributes.Attributes?.ContainsKey(QueueAttributeName.VisibilityTimeout) == true && attributes.VisibilityTimeout == 0)
+        {
+            throw new StartupException($"queue {options.Value.QueueName} (Sqs__QueueName) has a VisibilityTimeout of 0: every message in " +
+                "flight would be handed to another receive at once; give it 30 seconds or more");
+        }
+
         if (attributes.VisibilityTimeout is > 0)
             VisibilityTimeout = TimeSpan.FromSeconds(attributes.VisibilityTimeout);
         if (attributes.MessageRetentionPeriod is > 0)
@@ -58,12 +69,25 @@ public sealed partial class SqsQueues(IAmazonSQS sqs, IOptions<SqsOptions> optio
         var deadLetterAttributes = await sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
         {
             QueueUrl = _deadLetterQueueUrl,
-            AttributeNames = [QueueAttributeName.MessageRetentionPeriod],
+            AttributeNames = [QueueAttributeName.MessageRetentionPeriod, QueueAttributeName.MaximumMessageSize],
         }, cancellationToken);
         if (deadLetterAttributes.MessageRetentionPeriod is > 0)
             DeadLetterRetention = TimeSpan.FromSeconds(deadLetterAttributes.MessageRetentionPeriod);
+        CheckDeadLetterSize(attributes.MaximumMessageSize, deadLetterAttributes.MaximumMessageSize);
 
         WarnAboutRedrivePolicy(attributes.Attributes?.GetValueOrDefault(QueueAttributeName.RedrivePolicy));
+    }
+
+    // A dead letter is the message's body and its attributes with the reason's beside them: a dead-letter queue that takes
+    // less than the main queue refuses the largest messages, which would then come back until SQS parks them reasonless.
+    void CheckDeadLetterSize(int queueMax, int deadLetterMax)
+    {
+        if (queueMax > 0 && deadLetterMax > 0 && deadLetterMax < queueMax)
+        {
+            throw new StartupException($"dead-letter queue {options.Value.DeadLetterQueueName} (Sqs__DeadLetterQueueName) takes messages of " +
+                $"at most {deadLetterMax} bytes, less than the {queueMax} of {options.Value.QueueName} (Sqs__QueueName): the largest messages " +
+                $"could not be dead-lettered; give it a MaximumMessageSize of {queueMax} or more");
+        }
     }
 
     // One line when the queue's redrive policy would park valid messages, or park them elsewhere than expected.
