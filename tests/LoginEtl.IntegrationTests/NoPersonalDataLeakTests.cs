@@ -29,19 +29,34 @@ public class NoPersonalDataLeakTests
     }
 
     [Theory]
-    [InlineData("hash")]
-    [InlineData("encrypt")]
-    public async Task No_original_value_reaches_a_log_line(string mode)
+    [InlineData("hash", "simple", "")]
+    [InlineData("encrypt", "simple", "")]
+    // Every provider at Trace: a provider-scoped rule outranks the category rules of appsettings.json.
+    [InlineData("hash", "simple", "Console")]
+    [InlineData("encrypt", "json", "Console")]
+    public async Task No_original_value_reaches_a_log_line(string mode, string format, string provider)
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
         var logins = SampleLogins.Generate(200, seed: 7);
         await queues.SendAsync(Bodies(logins));
 
+        var scope = provider.Length == 0 ? "" : provider + ":";
         var run = await Cli.RunAsync(["run", "--drain", .. Etl.Settings(database, queues, Etl.NewKey()),
-            $"--Masking:Mode={mode}", "--Logging:LogLevel:Default=Trace", "--Logging:LogLevel:LoginEtl=Trace"]);
+            $"--Masking:Mode={mode}", "--Logging:LogLevel:Default=Trace", "--Logging:LogLevel:LoginEtl=Trace",
+            $"--Logging:{scope}LogLevel:Default=Trace", $"--Logging:{scope}LogLevel:MassTransit=Trace", $"--Logging:Console:FormatterName={format}"],
+            // Spans are recorded only for an OTLP endpoint: one where nothing listens, so that log lines carry their ids.
+            environment: format == "json" ? new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{FreePort.Next()}" } : null);
 
         Assert.True(run.ExitCode == 0, run.Error);
+        if (format == "json")
+        {
+            var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.All(lines, line => System.Text.Json.JsonDocument.Parse(line).Dispose());
+            Assert.Contains(lines, line => line.Contains("\"TraceId\"", StringComparison.Ordinal) && line.Contains("\"SpanId\"", StringComparison.Ordinal));
+            Assert.Matches("\"Timestamp\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\"", run.Output);
+        }
+
         Assert.Contains("dead-lettered: invalid_app_version", run.Output, StringComparison.Ordinal);
         Assert.Contains("200 stored", run.Output, StringComparison.Ordinal);
         AssertNoneOf(logins, run.Output + run.Error);
