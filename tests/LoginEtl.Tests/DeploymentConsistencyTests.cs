@@ -139,6 +139,17 @@ public partial class DeploymentConsistencyTests
             ((YamlScalarNode)At(datasource, "jsonData", "timeInterval")).Value);
     }
 
+    [Fact]
+    public void The_compose_database_counts_as_healthy_only_once_it_answers_over_TCP()
+    {
+        // The postgres image runs its init scripts on a temporary server that listens on the Unix socket only: a
+        // pg_isready without -h would let migrate start against a server that is about to stop.
+        var services = At(Documents("docker-compose.yml").Single(), "services");
+        var check = string.Join(' ', ((YamlSequenceNode)At(services, "postgres", "healthcheck", "test")).Select(n => ((YamlScalarNode)n).Value));
+        Assert.Contains("pg_isready -h 127.0.0.1 ", check, StringComparison.Ordinal);
+        Assert.Equal("service_healthy", ((YamlScalarNode)At(services, "migrate", "depends_on", "postgres", "condition")).Value);
+    }
+
     // Section__Key for every settable option of the service, as the .NET configuration chain reads them.
     static HashSet<string> ServiceSettings()
     {
