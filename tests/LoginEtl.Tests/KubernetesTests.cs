@@ -33,21 +33,17 @@ public class KubernetesTests
         return yaml.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
     }
 
-    // A kustomization over the base that only changes the image's tag, as a release pipeline would.
-    static async Task<List<YamlMappingNode>> RenderWithImageAsync(string tag)
+    // A kustomization over the base, in a directory of its own beside other files (a secret.env), rendered and removed:
+    // what an operator's overlay is. "BASE" in the text is the base's path relative to the overlay.
+    static async Task<List<YamlMappingNode>> RenderOverlayAsync(string kustomization, params (string Name, string Text)[] files)
     {
         var overlay = Directory.CreateTempSubdirectory("loginetl-overlay-");
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(overlay.FullName, "kustomization.yaml"), $"""
-                apiVersion: kustomize.config.k8s.io/v1beta1
-                kind: Kustomization
-                resources:
-                  - {Path.GetRelativePath(overlay.FullName, Base)}
-                images:
-                  - name: registry.example.com/login-etl
-                    newTag: "{tag}"
-                """);
+            var relative = Path.GetRelativePath(overlay.FullName, Base);
+            await File.WriteAllTextAsync(Path.Combine(overlay.FullName, "kustomization.yaml"), kustomization.Replace("BASE", relative, StringComparison.Ordinal));
+            foreach (var (name, text) in files)
+                await File.WriteAllTextAsync(Path.Combine(overlay.FullName, name), text);
             return await RenderAsync(overlay.FullName);
         }
         finally
@@ -55,6 +51,27 @@ public class KubernetesTests
             overlay.Delete(recursive: true);
         }
     }
+
+    // A kustomization over the base that only changes the image's tag, as a release pipeline would.
+    static Task<List<YamlMappingNode>> RenderWithImageAsync(string tag) => RenderOverlayAsync($"""
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources:
+          - BASE
+        images:
+          - name: registry.example.com/login-etl
+            newTag: "{tag}"
+        """);
+
+    // The base with some of its components, as an overlay lists them.
+    static Task<List<YamlMappingNode>> RenderWithComponentsAsync(params string[] components) => RenderOverlayAsync($"""
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources:
+          - BASE
+        components:
+        {string.Join('\n', components.Select(c => $"  - BASE/components/{c}"))}
+        """);
 
     static YamlNode? Get(YamlNode node, params string[] path)
     {
@@ -115,7 +132,6 @@ public class KubernetesTests
         var first = await RenderWithImageAsync("1.0.0");
         var second = await RenderWithImageAsync("1.1.0");
 
-        static string Identity(YamlMappingNode o) => $"{Text(o, "kind")}/{Text(o, "metadata", "name")}";
         Assert.Equal(first.Select(Identity).Order(), second.Select(Identity).Order());
         // Only the pod template of the Deployment changes, and a Deployment's template may change: nothing immutable
         // (a Job's template, a selector) differs between the two.
@@ -181,7 +197,7 @@ public class KubernetesTests
         Assert.Equal(["8080"], Items(ingress, "ports").Select(p => Text(p, "port")));
         var egressPorts = Items(policy, "spec", "egress").SelectMany(rule => Items(rule, "ports"))
             .Select(p => $"{Text(p, "protocol")}/{Text(p, "port")}").ToHashSet();
-        Assert.Equal(["TCP/443", "TCP/53", "TCP/5432", "UDP/53"], egressPorts.Order());
+        Assert.Equal(["TCP/4317", "TCP/4318", "TCP/443", "TCP/53", "TCP/5432", "UDP/53"], egressPorts.Order(StringComparer.Ordinal));
     }
 
     [KubectlFact]
@@ -211,5 +227,30 @@ public class KubernetesTests
         Assert.Equal(SslMode.VerifyFull, connection.SslMode);
         Assert.True(connection.MaxPoolSize * int.Parse(Text(Single(objects, "ScaledObject"), "spec", "maxReplicaCount")!) <= 200,
             "pool size x maxReplicaCount stays within a default max_connections of a few hundred");
+    }
+
+    static string Identity(YamlMappingNode o) => $"{Text(o, "kind")}/{Text(o, "metadata", "name")}";
+
+    static Dictionary<string, string> SecretData(YamlMappingNode secret) =>
+        ((YamlMappingNode)Get(secret, "data")!).Children.ToDictionary(k => ((YamlScalarNode)k.Key).Value!,
+            v => Encoding.UTF8.GetString(Convert.FromBase64String(((YamlScalarNode)v.Value).Value!)));
+
+    static List<string?> SecretReferences(YamlMappingNode deployment) =>
+        Containers(Get(deployment, "spec", "template", "spec")!).SelectMany(c => Items(c, "envFrom")).Select(e => Text(e, "secretRef", "name")).Where(n => n is not null).ToList();
+
+    [KubectlFact]
+    public async Task The_pods_spread_over_zones_and_nodes_without_ever_staying_unscheduled()
+    {
+        var template = Get(Single(await RenderAsync(Base), "Deployment"), "spec", "template")!;
+        var podLabels = Yaml(Get(template, "metadata", "labels")!);
+        var constraints = Items(Get(template, "spec")!, "topologySpreadConstraints").ToList();
+
+        Assert.Equal(["kubernetes.io/hostname", "topology.kubernetes.io/zone"], constraints.Select(c => Text(c, "topologyKey")).Order(StringComparer.Ordinal));
+        Assert.All(constraints, c =>
+        {
+            Assert.Equal("ScheduleAnyway", Text(c, "whenUnsatisfiable"));
+            Assert.Equal("1", Text(c, "maxSkew"));
+            Assert.Equal(podLabels, Yaml(Get(c, "labelSelector", "matchLabels")!));
+        });
     }
 }
