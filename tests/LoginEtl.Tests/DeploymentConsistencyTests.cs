@@ -192,7 +192,7 @@ public partial class DeploymentConsistencyTests
         var compose = Documents("docker-compose.yml").Single();
         var passed = Keys(At(compose, "x-login-etl", "environment")).ToList();
         passed.AddRange(EnvFileKeys("deploy/k8s/settings.env"));
-        passed.AddRange(EnvFileKeys("deploy/k8s/secret.env"));
+        passed.AddRange(EnvFileKeys("deploy/k8s/secret.env.example"));
         passed.AddRange(EnvLine().Matches(File.ReadAllText(Path.Combine(Repository.Root, "Dockerfile"))).Select(m => m.Groups[1].Value));
         passed.AddRange(DevelopmentProfile().GetProperty("environmentVariables").EnumerateObject().Select(p => p.Name));
         using (var development = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "src/LoginEtl.Worker/appsettings.Development.json"))))

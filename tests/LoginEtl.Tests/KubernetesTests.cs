@@ -231,6 +231,10 @@ public class KubernetesTests
 
     static string Identity(YamlMappingNode o) => $"{Text(o, "kind")}/{Text(o, "metadata", "name")}";
 
+    static Dictionary<string, string> EnvFile(string path) =>
+        File.ReadAllLines(path).Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+
     static Dictionary<string, string> SecretData(YamlMappingNode secret) =>
         ((YamlMappingNode)Get(secret, "data")!).Children.ToDictionary(k => ((YamlScalarNode)k.Key).Value!,
             v => Encoding.UTF8.GetString(Convert.FromBase64String(((YamlScalarNode)v.Value).Value!)));
@@ -252,5 +256,43 @@ public class KubernetesTests
             Assert.Equal("1", Text(c, "maxSkew"));
             Assert.Equal(podLabels, Yaml(Get(c, "labelSelector", "matchLabels")!));
         });
+    }
+
+    [KubectlFact]
+    public async Task With_External_Secrets_the_pods_read_the_Secret_it_writes_with_the_keys_of_the_example()
+    {
+        var objects = await RenderWithComponentsAsync("external-secret");
+        var external = Single(objects, "ExternalSecret");
+
+        Assert.DoesNotContain(objects, o => Text(o, "kind") == "Secret");
+        var target = Text(external, "spec", "target", "name");
+        Assert.All(SecretReferences(Single(objects, "Deployment")), name => Assert.Equal(target, name));
+        Assert.Equal(2, SecretReferences(Single(objects, "Deployment")).Count);
+        Assert.Equal(EnvFile(Path.Combine(Base, "secret.env.example")).Keys.Order(StringComparer.Ordinal),
+            Items(external, "spec", "data").Select(d => Text(d, "secretKey")!).Order(StringComparer.Ordinal));
+    }
+
+    [KubectlFact]
+    public async Task An_overlay_s_own_secret_env_replaces_the_placeholders_and_the_pods_follow_its_name()
+    {
+        var example = File.ReadAllText(Path.Combine(Base, "secret.env.example"));
+        var real = example.Replace("REPLACE_WITH_THE_OUTPUT_OF_login-etl_keygen", "KKavrgPEtCtixeyQZC14ycDbMoVDXo2Idas+alOPEng=", StringComparison.Ordinal);
+        var objects = await RenderOverlayAsync("""
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            resources:
+              - BASE
+            secretGenerator:
+              - name: login-etl
+                behavior: replace
+                envs:
+                  - secret.env
+            """, ("secret.env", real));
+
+        var secret = Single(objects, "Secret");
+        Assert.Equal("KKavrgPEtCtixeyQZC14ycDbMoVDXo2Idas+alOPEng=", SecretData(secret)["Masking__Key"]);
+        var baseSecret = Single(await RenderAsync(Base), "Secret");
+        Assert.NotEqual(Text(baseSecret, "metadata", "name"), Text(secret, "metadata", "name"));
+        Assert.All(SecretReferences(Single(objects, "Deployment")), name => Assert.Equal(Text(secret, "metadata", "name"), name));
     }
 }
