@@ -14,6 +14,7 @@ apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
 metadata:
   name: login-etl
+  namespace: login-etl
   labels:
     app.kubernetes.io/name: login-etl
 spec:

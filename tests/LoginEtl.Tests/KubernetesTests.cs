@@ -259,6 +259,85 @@ public class KubernetesTests
     }
 
     [KubectlFact]
+    public async Task The_base_needs_no_operator_and_each_component_adds_only_its_own_objects()
+    {
+        var baseObjects = await RenderAsync(Base);
+        var baseIdentities = baseObjects.Select(Identity).ToHashSet();
+        Assert.DoesNotContain(baseObjects, o => Text(o, "apiVersion")!.Contains("monitoring.coreos.com", StringComparison.Ordinal)
+            || Text(o, "apiVersion")!.Contains("external-secrets.io", StringComparison.Ordinal));
+
+        var expected = new Dictionary<string, (string[] Added, string[] Removed)>
+        {
+            ["alerts"] = (["PrometheusRule/login-etl"], []),
+            ["monitoring"] = (["ConfigMap/login-etl-dashboards", "PodMonitor/login-etl", "Role/prometheus-k8s", "RoleBinding/prometheus-k8s"], []),
+            ["external-secret"] = (["ExternalSecret/login-etl"], [Identity(Single(baseObjects, "Secret"))]),
+        };
+        foreach (var (component, (added, removed)) in expected)
+        {
+            var objects = await RenderWithComponentsAsync(component);
+            var identities = objects.Select(Identity).ToHashSet();
+            Assert.Equal(added.Order(StringComparer.Ordinal), identities.Except(baseIdentities).Order(StringComparer.Ordinal));
+            Assert.Equal(removed, baseIdentities.Except(identities));
+            // A component's objects land in the base's namespace, as the base's own do.
+            Assert.All(objects.Where(o => Text(o, "kind") != "Namespace"), o => Assert.Equal("login-etl", Text(o, "metadata", "namespace")));
+        }
+    }
+
+    [KubectlFact]
+    public async Task Rendering_the_base_with_every_component_twice_gives_the_same_objects_under_the_same_names()
+    {
+        var components = new[] { "alerts", "monitoring", "external-secret" };
+        var first = await RenderWithComponentsAsync(components);
+        var second = await RenderWithComponentsAsync(components);
+
+        // So a second kubectl apply changes nothing and leaves nothing behind.
+        Assert.Equal(first.Select(Yaml), second.Select(Yaml));
+        Assert.Equal(first.Count, first.Select(o => $"{Text(o, "metadata", "namespace")}/{Identity(o)}").Distinct().Count());
+        // Only the settings carry a hash of their content in the name (to roll the pods); the dashboards' ConfigMap
+        // keeps one name, so a change replaces it instead of adding a second copy of the dashboard.
+        Assert.Equal(["login-etl", "login-etl-sqs", "prometheus-k8s"],
+            first.Where(o => Text(o, "kind") != "ConfigMap").Select(o => Text(o, "metadata", "name")!).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "login-etl-dashboards", Text(Single(await RenderAsync(Base), "ConfigMap"), "metadata", "name") }.Order(StringComparer.Ordinal),
+            first.Where(o => Text(o, "kind") == "ConfigMap").Select(o => Text(o, "metadata", "name")).Order(StringComparer.Ordinal));
+    }
+
+    [KubectlFact]
+    public async Task The_PodMonitor_scrapes_the_pods_metrics_port_under_the_job_the_alerts_select()
+    {
+        var objects = await RenderWithComponentsAsync("monitoring");
+        var template = Get(Single(objects, "Deployment"), "spec", "template")!;
+        var monitor = Single(objects, "PodMonitor");
+        var endpoint = Assert.Single(Items(monitor, "spec", "podMetricsEndpoints"));
+
+        Assert.Equal(Yaml(Get(template, "metadata", "labels")!), Yaml(Get(monitor, "spec", "selector", "matchLabels")!));
+        var container = Assert.Single(Items(Get(template, "spec")!, "containers"));
+        Assert.Contains(Text(endpoint, "port"), Items(container, "ports").Select(p => Text(p, "name")));
+        Assert.Equal(Text(template, "metadata", "annotations", "prometheus.io/path"), Text(endpoint, "path"));
+        var job = Text(template, "metadata", "labels", Text(monitor, "spec", "jobLabel")!);
+        Assert.Equal("login-etl", job);
+        Assert.Contains($"job=\"{job}\"", File.ReadAllText(Repository.PathTo("deploy/prometheus/alerts.yml")), StringComparison.Ordinal);
+
+        // kube-prometheus's Prometheus may list the pods of this namespace.
+        var binding = Single(objects, "RoleBinding");
+        var subject = Assert.Single(Items(binding, "subjects"));
+        Assert.Equal(("prometheus-k8s", "monitoring"), (Text(subject, "name"), Text(subject, "namespace")));
+        Assert.Contains("pods", Items(Assert.Single(Items(Single(objects, "Role"), "rules")), "resources").Select(r => ((YamlScalarNode)r).Value));
+    }
+
+    [KubectlFact]
+    public async Task The_dashboard_ConfigMap_carries_the_dashboard_file_for_Grafana_s_sidecar()
+    {
+        var objects = await RenderWithComponentsAsync("monitoring");
+        var dashboards = Assert.Single(objects, o => Text(o, "kind") == "ConfigMap" && Text(o, "metadata", "labels", "grafana_dashboard") == "1");
+
+        var files = Directory.GetFiles(Repository.PathTo("deploy/grafana/dashboards"), "*.json");
+        var data = (YamlMappingNode)Get(dashboards, "data")!;
+        Assert.Equal(files.Select(Path.GetFileName).Order(StringComparer.Ordinal), data.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order(StringComparer.Ordinal));
+        foreach (var file in files)
+            Assert.Equal(File.ReadAllText(file), Text(dashboards, "data", Path.GetFileName(file)));
+    }
+
+    [KubectlFact]
     public async Task With_External_Secrets_the_pods_read_the_Secret_it_writes_with_the_keys_of_the_example()
     {
         var objects = await RenderWithComponentsAsync("external-secret");
