@@ -139,6 +139,17 @@ public partial class DeploymentConsistencyTests
             ((YamlScalarNode)At(datasource, "jsonData", "timeInterval")).Value);
     }
 
+    [Fact]
+    public void The_compose_database_counts_as_healthy_only_once_it_answers_over_TCP()
+    {
+        // The postgres image runs its init scripts on a temporary server that listens on the Unix socket only: a
+        // pg_isready without -h would let migrate start against a server that is about to stop.
+        var services = At(Documents("docker-compose.yml").Single(), "services");
+        var check = string.Join(' ', ((YamlSequenceNode)At(services, "postgres", "healthcheck", "test")).Select(n => ((YamlScalarNode)n).Value));
+        Assert.Contains("pg_isready -h 127.0.0.1 ", check, StringComparison.Ordinal);
+        Assert.Equal("service_healthy", ((YamlScalarNode)At(services, "migrate", "depends_on", "postgres", "condition")).Value);
+    }
+
     // Section__Key for every settable option of the service, as the .NET configuration chain reads them.
     static HashSet<string> ServiceSettings()
     {
@@ -181,7 +192,7 @@ public partial class DeploymentConsistencyTests
         var compose = Documents("docker-compose.yml").Single();
         var passed = Keys(At(compose, "x-login-etl", "environment")).ToList();
         passed.AddRange(EnvFileKeys("deploy/k8s/settings.env"));
-        passed.AddRange(EnvFileKeys("deploy/k8s/secret.env"));
+        passed.AddRange(EnvFileKeys("deploy/k8s/secret.env.example"));
         passed.AddRange(EnvLine().Matches(File.ReadAllText(Path.Combine(Repository.Root, "Dockerfile"))).Select(m => m.Groups[1].Value));
         passed.AddRange(DevelopmentProfile().GetProperty("environmentVariables").EnumerateObject().Select(p => p.Name));
         using (var development = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "src/LoginEtl.Worker/appsettings.Development.json"))))
@@ -242,17 +253,56 @@ public partial class DeploymentConsistencyTests
             foreach (var target in panel.GetProperty("targets").EnumerateArray())
             {
                 var expression = target.GetProperty("expr").GetString()!;
-                Assert.True(UnitOf(expression) == unit, $"panel '{title}' is in {unit}, but {expression} is in {UnitOf(expression)}");
+                var unitOfExpression = UnitOf(Selector().Replace(expression, m => m.Value[..m.Value.IndexOf('{', StringComparison.Ordinal)]));
+                Assert.True(unitOfExpression == unit, $"panel '{title}' is in {unit}, but {expression} is in {unitOfExpression}");
                 if (expression.Contains("rate(", StringComparison.Ordinal))
                     Assert.Contains("[$__rate_interval]", expression, StringComparison.Ordinal);
             }
         }
 
-        // Seconds for durations; a per-second rate of a counter; a plain number for counts, gauges and one rate over another.
+        // A share for time spent per second (CPU, GC pauses); seconds for durations; bytes; a per-second rate of a
+        // counter; a plain number for counts, gauges and one rate over another.
         static string UnitOf(string expression) =>
-            expression.Contains("_seconds", StringComparison.Ordinal) ? "s"
+            expression.Contains("_seconds_total[", StringComparison.Ordinal) && expression.Contains("rate(", StringComparison.Ordinal) ? "percentunit"
+            : expression.Contains("_seconds", StringComparison.Ordinal) ? "s"
+            : expression.Contains("_bytes", StringComparison.Ordinal) ? "bytes"
             : expression.Split("rate(").Length > 2 && expression.Contains(" / ", StringComparison.Ordinal) ? "short"
             : expression.Contains("_total[", StringComparison.Ordinal) && expression.Contains("rate(", StringComparison.Ordinal) ? "ops"
             : "short";
     }
+
+    [Fact]
+    public void Every_dashboard_query_reads_the_chosen_data_source_namespace_and_pods()
+    {
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "deploy/grafana/dashboards/login-etl.json")));
+        var variables = dashboard.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray()
+            .ToDictionary(v => v.GetProperty("name").GetString()!, v => v.Clone());
+        Assert.Equal("datasource", variables["datasource"].GetProperty("type").GetString());
+        Assert.Equal("prometheus", variables["datasource"].GetProperty("query").GetString());
+        foreach (var name in new[] { "namespace", "pod" })
+        {
+            // "All" is any value, or none: the compose stack's series carry neither label.
+            Assert.True(variables[name].GetProperty("includeAll").GetBoolean(), name);
+            Assert.Equal(".*", variables[name].GetProperty("allValue").GetString());
+        }
+
+        foreach (var panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
+        {
+            var title = panel.GetProperty("title").GetString();
+            Assert.Equal("${datasource}", panel.GetProperty("datasource").GetProperty("uid").GetString());
+            foreach (var target in panel.GetProperty("targets").EnumerateArray())
+            {
+                var expression = target.GetProperty("expr").GetString()!;
+                var selectors = Selector().Matches(expression);
+                Assert.NotEmpty(selectors);
+                Assert.All(selectors, selector => Assert.True(
+                    selector.Value.Contains("job=\"login-etl\", namespace=~\"$namespace\", pod=~\"$pod\"", StringComparison.Ordinal),
+                    $"panel '{title}': {selector.Value} is scoped to the job, $namespace and $pod"));
+            }
+        }
+    }
+
+    // A metric's selector: its name and label matchers.
+    [GeneratedRegex(@"\b[a-z_]+\{[^}]*\}")]
+    private static partial Regex Selector();
 }

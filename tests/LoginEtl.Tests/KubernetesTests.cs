@@ -33,21 +33,17 @@ public class KubernetesTests
         return yaml.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
     }
 
-    // A kustomization over the base that only changes the image's tag, as a release pipeline would.
-    static async Task<List<YamlMappingNode>> RenderWithImageAsync(string tag)
+    // A kustomization over the base, in a directory of its own beside other files (a secret.env), rendered and removed:
+    // what an operator's overlay is. "BASE" in the text is the base's path relative to the overlay.
+    static async Task<List<YamlMappingNode>> RenderOverlayAsync(string kustomization, params (string Name, string Text)[] files)
     {
         var overlay = Directory.CreateTempSubdirectory("loginetl-overlay-");
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(overlay.FullName, "kustomization.yaml"), $"""
-                apiVersion: kustomize.config.k8s.io/v1beta1
-                kind: Kustomization
-                resources:
-                  - {Path.GetRelativePath(overlay.FullName, Base)}
-                images:
-                  - name: registry.example.com/login-etl
-                    newTag: "{tag}"
-                """);
+            var relative = Path.GetRelativePath(overlay.FullName, Base);
+            await File.WriteAllTextAsync(Path.Combine(overlay.FullName, "kustomization.yaml"), kustomization.Replace("BASE", relative, StringComparison.Ordinal));
+            foreach (var (name, text) in files)
+                await File.WriteAllTextAsync(Path.Combine(overlay.FullName, name), text);
             return await RenderAsync(overlay.FullName);
         }
         finally
@@ -55,6 +51,27 @@ public class KubernetesTests
             overlay.Delete(recursive: true);
         }
     }
+
+    // A kustomization over the base that only changes the image's tag, as a release pipeline would.
+    static Task<List<YamlMappingNode>> RenderWithImageAsync(string tag) => RenderOverlayAsync($"""
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources:
+          - BASE
+        images:
+          - name: registry.example.com/login-etl
+            newTag: "{tag}"
+        """);
+
+    // The base with some of its components, as an overlay lists them.
+    static Task<List<YamlMappingNode>> RenderWithComponentsAsync(params string[] components) => RenderOverlayAsync($"""
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources:
+          - BASE
+        components:
+        {string.Join('\n', components.Select(c => $"  - BASE/components/{c}"))}
+        """);
 
     static YamlNode? Get(YamlNode node, params string[] path)
     {
@@ -115,7 +132,6 @@ public class KubernetesTests
         var first = await RenderWithImageAsync("1.0.0");
         var second = await RenderWithImageAsync("1.1.0");
 
-        static string Identity(YamlMappingNode o) => $"{Text(o, "kind")}/{Text(o, "metadata", "name")}";
         Assert.Equal(first.Select(Identity).Order(), second.Select(Identity).Order());
         // Only the pod template of the Deployment changes, and a Deployment's template may change: nothing immutable
         // (a Job's template, a selector) differs between the two.
@@ -181,7 +197,7 @@ public class KubernetesTests
         Assert.Equal(["8080"], Items(ingress, "ports").Select(p => Text(p, "port")));
         var egressPorts = Items(policy, "spec", "egress").SelectMany(rule => Items(rule, "ports"))
             .Select(p => $"{Text(p, "protocol")}/{Text(p, "port")}").ToHashSet();
-        Assert.Equal(["TCP/443", "TCP/53", "TCP/5432", "UDP/53"], egressPorts.Order());
+        Assert.Equal(["TCP/4317", "TCP/4318", "TCP/443", "TCP/53", "TCP/5432", "UDP/53"], egressPorts.Order(StringComparer.Ordinal));
     }
 
     [KubectlFact]
@@ -211,5 +227,151 @@ public class KubernetesTests
         Assert.Equal(SslMode.VerifyFull, connection.SslMode);
         Assert.True(connection.MaxPoolSize * int.Parse(Text(Single(objects, "ScaledObject"), "spec", "maxReplicaCount")!) <= 200,
             "pool size x maxReplicaCount stays within a default max_connections of a few hundred");
+    }
+
+    static string Identity(YamlMappingNode o) => $"{Text(o, "kind")}/{Text(o, "metadata", "name")}";
+
+    static Dictionary<string, string> EnvFile(string path) =>
+        File.ReadAllLines(path).Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+
+    static Dictionary<string, string> SecretData(YamlMappingNode secret) =>
+        ((YamlMappingNode)Get(secret, "data")!).Children.ToDictionary(k => ((YamlScalarNode)k.Key).Value!,
+            v => Encoding.UTF8.GetString(Convert.FromBase64String(((YamlScalarNode)v.Value).Value!)));
+
+    static List<string?> SecretReferences(YamlMappingNode deployment) =>
+        Containers(Get(deployment, "spec", "template", "spec")!).SelectMany(c => Items(c, "envFrom")).Select(e => Text(e, "secretRef", "name")).Where(n => n is not null).ToList();
+
+    [KubectlFact]
+    public async Task The_pods_spread_over_zones_and_nodes_without_ever_staying_unscheduled()
+    {
+        var template = Get(Single(await RenderAsync(Base), "Deployment"), "spec", "template")!;
+        var podLabels = Yaml(Get(template, "metadata", "labels")!);
+        var constraints = Items(Get(template, "spec")!, "topologySpreadConstraints").ToList();
+
+        Assert.Equal(["kubernetes.io/hostname", "topology.kubernetes.io/zone"], constraints.Select(c => Text(c, "topologyKey")).Order(StringComparer.Ordinal));
+        Assert.All(constraints, c =>
+        {
+            Assert.Equal("ScheduleAnyway", Text(c, "whenUnsatisfiable"));
+            Assert.Equal("1", Text(c, "maxSkew"));
+            Assert.Equal(podLabels, Yaml(Get(c, "labelSelector", "matchLabels")!));
+        });
+    }
+
+    [KubectlFact]
+    public async Task The_base_needs_no_operator_and_each_component_adds_only_its_own_objects()
+    {
+        var baseObjects = await RenderAsync(Base);
+        var baseIdentities = baseObjects.Select(Identity).ToHashSet();
+        Assert.DoesNotContain(baseObjects, o => Text(o, "apiVersion")!.Contains("monitoring.coreos.com", StringComparison.Ordinal)
+            || Text(o, "apiVersion")!.Contains("external-secrets.io", StringComparison.Ordinal));
+
+        var expected = new Dictionary<string, (string[] Added, string[] Removed)>
+        {
+            ["alerts"] = (["PrometheusRule/login-etl"], []),
+            ["monitoring"] = (["ConfigMap/login-etl-dashboards", "PodMonitor/login-etl", "Role/prometheus-k8s", "RoleBinding/prometheus-k8s"], []),
+            ["external-secret"] = (["ExternalSecret/login-etl"], [Identity(Single(baseObjects, "Secret"))]),
+        };
+        foreach (var (component, (added, removed)) in expected)
+        {
+            var objects = await RenderWithComponentsAsync(component);
+            var identities = objects.Select(Identity).ToHashSet();
+            Assert.Equal(added.Order(StringComparer.Ordinal), identities.Except(baseIdentities).Order(StringComparer.Ordinal));
+            Assert.Equal(removed, baseIdentities.Except(identities));
+            // A component's objects land in the base's namespace, as the base's own do.
+            Assert.All(objects.Where(o => Text(o, "kind") != "Namespace"), o => Assert.Equal("login-etl", Text(o, "metadata", "namespace")));
+        }
+    }
+
+    [KubectlFact]
+    public async Task Rendering_the_base_with_every_component_twice_gives_the_same_objects_under_the_same_names()
+    {
+        var components = new[] { "alerts", "monitoring", "external-secret" };
+        var first = await RenderWithComponentsAsync(components);
+        var second = await RenderWithComponentsAsync(components);
+
+        // So a second kubectl apply changes nothing and leaves nothing behind.
+        Assert.Equal(first.Select(Yaml), second.Select(Yaml));
+        Assert.Equal(first.Count, first.Select(o => $"{Text(o, "metadata", "namespace")}/{Identity(o)}").Distinct().Count());
+        // Only the settings carry a hash of their content in the name (to roll the pods); the dashboards' ConfigMap
+        // keeps one name, so a change replaces it instead of adding a second copy of the dashboard.
+        Assert.Equal(["login-etl", "login-etl-sqs", "prometheus-k8s"],
+            first.Where(o => Text(o, "kind") != "ConfigMap").Select(o => Text(o, "metadata", "name")!).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "login-etl-dashboards", Text(Single(await RenderAsync(Base), "ConfigMap"), "metadata", "name") }.Order(StringComparer.Ordinal),
+            first.Where(o => Text(o, "kind") == "ConfigMap").Select(o => Text(o, "metadata", "name")).Order(StringComparer.Ordinal));
+    }
+
+    [KubectlFact]
+    public async Task The_PodMonitor_scrapes_the_pods_metrics_port_under_the_job_the_alerts_select()
+    {
+        var objects = await RenderWithComponentsAsync("monitoring");
+        var template = Get(Single(objects, "Deployment"), "spec", "template")!;
+        var monitor = Single(objects, "PodMonitor");
+        var endpoint = Assert.Single(Items(monitor, "spec", "podMetricsEndpoints"));
+
+        Assert.Equal(Yaml(Get(template, "metadata", "labels")!), Yaml(Get(monitor, "spec", "selector", "matchLabels")!));
+        var container = Assert.Single(Items(Get(template, "spec")!, "containers"));
+        Assert.Contains(Text(endpoint, "port"), Items(container, "ports").Select(p => Text(p, "name")));
+        Assert.Equal(Text(template, "metadata", "annotations", "prometheus.io/path"), Text(endpoint, "path"));
+        var job = Text(template, "metadata", "labels", Text(monitor, "spec", "jobLabel")!);
+        Assert.Equal("login-etl", job);
+        Assert.Contains($"job=\"{job}\"", File.ReadAllText(Repository.PathTo("deploy/prometheus/alerts.yml")), StringComparison.Ordinal);
+
+        // kube-prometheus's Prometheus may list the pods of this namespace.
+        var binding = Single(objects, "RoleBinding");
+        var subject = Assert.Single(Items(binding, "subjects"));
+        Assert.Equal(("prometheus-k8s", "monitoring"), (Text(subject, "name"), Text(subject, "namespace")));
+        Assert.Contains("pods", Items(Assert.Single(Items(Single(objects, "Role"), "rules")), "resources").Select(r => ((YamlScalarNode)r).Value));
+    }
+
+    [KubectlFact]
+    public async Task The_dashboard_ConfigMap_carries_the_dashboard_file_for_Grafana_s_sidecar()
+    {
+        var objects = await RenderWithComponentsAsync("monitoring");
+        var dashboards = Assert.Single(objects, o => Text(o, "kind") == "ConfigMap" && Text(o, "metadata", "labels", "grafana_dashboard") == "1");
+
+        var files = Directory.GetFiles(Repository.PathTo("deploy/grafana/dashboards"), "*.json");
+        var data = (YamlMappingNode)Get(dashboards, "data")!;
+        Assert.Equal(files.Select(Path.GetFileName).Order(StringComparer.Ordinal), data.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order(StringComparer.Ordinal));
+        foreach (var file in files)
+            Assert.Equal(File.ReadAllText(file), Text(dashboards, "data", Path.GetFileName(file)));
+    }
+
+    [KubectlFact]
+    public async Task With_External_Secrets_the_pods_read_the_Secret_it_writes_with_the_keys_of_the_example()
+    {
+        var objects = await RenderWithComponentsAsync("external-secret");
+        var external = Single(objects, "ExternalSecret");
+
+        Assert.DoesNotContain(objects, o => Text(o, "kind") == "Secret");
+        var target = Text(external, "spec", "target", "name");
+        Assert.All(SecretReferences(Single(objects, "Deployment")), name => Assert.Equal(target, name));
+        Assert.Equal(2, SecretReferences(Single(objects, "Deployment")).Count);
+        Assert.Equal(EnvFile(Path.Combine(Base, "secret.env.example")).Keys.Order(StringComparer.Ordinal),
+            Items(external, "spec", "data").Select(d => Text(d, "secretKey")!).Order(StringComparer.Ordinal));
+    }
+
+    [KubectlFact]
+    public async Task An_overlay_s_own_secret_env_replaces_the_placeholders_and_the_pods_follow_its_name()
+    {
+        var example = File.ReadAllText(Path.Combine(Base, "secret.env.example"));
+        var real = example.Replace("REPLACE_WITH_THE_OUTPUT_OF_login-etl_keygen", "KKavrgPEtCtixeyQZC14ycDbMoVDXo2Idas+alOPEng=", StringComparison.Ordinal);
+        var objects = await RenderOverlayAsync("""
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            resources:
+              - BASE
+            secretGenerator:
+              - name: login-etl
+                behavior: replace
+                envs:
+                  - secret.env
+            """, ("secret.env", real));
+
+        var secret = Single(objects, "Secret");
+        Assert.Equal("KKavrgPEtCtixeyQZC14ycDbMoVDXo2Idas+alOPEng=", SecretData(secret)["Masking__Key"]);
+        var baseSecret = Single(await RenderAsync(Base), "Secret");
+        Assert.NotEqual(Text(baseSecret, "metadata", "name"), Text(secret, "metadata", "name"));
+        Assert.All(SecretReferences(Single(objects, "Deployment")), name => Assert.Equal(Text(secret, "metadata", "name"), name));
     }
 }
