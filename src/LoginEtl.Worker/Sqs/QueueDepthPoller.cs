@@ -1,10 +1,14 @@
 using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace LoginEtl.Worker.Sqs;
 
-/// <summary>Polls the queue's depth for the <c>loginetl.queue.depth</c> gauge (what the dashboards and KEDA watch).</summary>
-sealed class QueueDepthPoller(SqsQueues queues, LoginEtlTelemetry telemetry) : BackgroundService
+/// <summary>
+/// Polls the depth of the queue and of its dead-letter queue for the <c>loginetl.queue.depth</c> gauge (what the
+/// dashboards, the alerts and KEDA watch), labelled with each queue's name.
+/// </summary>
+sealed class QueueDepthPoller(SqsQueues queues, LoginEtlTelemetry telemetry, IOptions<SqsOptions> options) : BackgroundService
 {
     static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
 
@@ -15,7 +19,8 @@ sealed class QueueDepthPoller(SqsQueues queues, LoginEtlTelemetry telemetry) : B
         {
             try
             {
-                telemetry.QueueDepth(await queues.ApproximateDepthAsync(queues.QueueUrl, stoppingToken));
+                telemetry.QueueDepth(options.Value.QueueName, await queues.ApproximateDepthAsync(queues.QueueUrl, stoppingToken));
+                telemetry.QueueDepth(options.Value.DeadLetterQueueName, await queues.ApproximateDepthAsync(queues.DeadLetterQueueUrl, stoppingToken));
             }
             catch (Exception ex) when (SqsFailures.IsTransient(ex))
             {

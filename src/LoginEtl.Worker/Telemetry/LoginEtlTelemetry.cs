@@ -39,7 +39,7 @@ public sealed class LoginEtlTelemetry : IDisposable
     Func<long>? _inFlight;
     Func<bool>? _databaseWritable;
     Func<int>? _pollers;
-    long _queueDepth = -1;
+    readonly ConcurrentDictionary<string, long> _queueDepths = new(StringComparer.Ordinal);
     long _receivedTotal;
     long _storedTotal;
     long _duplicateTotal;
@@ -71,7 +71,7 @@ public sealed class LoginEtlTelemetry : IDisposable
         _meter.CreateObservableGauge("loginetl.sqs.pollers", ObservePollers, "{poller}",
             "Pollers receiving now (the others wait until receives come back full)");
         _meter.CreateObservableGauge("loginetl.queue.depth", ObserveQueueDepth, "{message}",
-            "Messages in the queue (visible, in flight and delayed), as SQS last reported it");
+            "Messages in a queue (visible, in flight and delayed), as SQS last reported it, by queue: the main and the dead-letter queue");
     }
 
     public static ActivitySource ActivitySource { get; } = new(Name);
@@ -113,13 +113,10 @@ public sealed class LoginEtlTelemetry : IDisposable
 
     IEnumerable<Measurement<int>> ObservePollers() => Volatile.Read(ref _pollers) is { } active ? [new Measurement<int>(active())] : [];
 
-    public void QueueDepth(long depth) => Interlocked.Exchange(ref _queueDepth, depth);
+    public void QueueDepth(string queue, long depth) => _queueDepths[queue] = depth;
 
-    IEnumerable<Measurement<long>> ObserveQueueDepth()
-    {
-        var depth = Interlocked.Read(ref _queueDepth);
-        return depth < 0 ? [] : [new Measurement<long>(depth)];
-    }
+    IEnumerable<Measurement<long>> ObserveQueueDepth() =>
+        _queueDepths.Select(depth => new Measurement<long>(depth.Value, new KeyValuePair<string, object?>("queue", depth.Key)));
 
     public void Settled(int count)
     {
