@@ -23,7 +23,7 @@ public class DeadLetterTests
         { Json(userId: "12"), "wrong_type", "user_id" },
         { Json(ip: "[1]"), "wrong_type", "ip" },
         { Json(locale: "{}"), "wrong_type", "locale" },
-        { Json(ip: "\"\\ud800\""), "wrong_type", "ip" },
+        { Json(ip: "\"\\ud800\""), "invalid_text", "ip contains an unpaired surrogate" },
         { Json(deviceId: "null"), "missing_field", "device_id" },
         { Json(userId: "\"\""), "empty_field", "user_id" },
         { Json(deviceType: "\"   \""), "empty_field", "device_type" },

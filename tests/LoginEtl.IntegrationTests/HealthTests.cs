@@ -87,7 +87,7 @@ public class HealthTests
         using var service = await StartReadyAsync(database, queues);
         var http = service.Http;
 
-        Assert.Equal(new Dictionary<string, string> { ["database"] = "Healthy", ["queue"] = "Healthy", ["processing"] = "Healthy" },
+        Assert.Equal(new Dictionary<string, string> { ["database"] = "Healthy", ["queue"] = "Healthy", ["inbox"] = "Healthy", ["processing"] = "Healthy" },
             await ChecksAsync(http, "/health/ready"));
         Assert.Equal(new Dictionary<string, string> { ["processing-liveness"] = "Healthy" }, await ChecksAsync(http, "/health/live"));
     }

@@ -242,6 +242,7 @@ public class RedriveTests
         // A replica stopped between the dead-letter queue's answer and its delete: the next delivery dead-letters the
         // message again, with the same identity.
         var first = (await queues.DrainDeadLettersAsync()).OrderBy(m => m.Body, StringComparer.Ordinal).ToList();
+        await queues.Sqs.PurgeQueueAsync(queues.DeadLetterUrl);
         foreach (var letter in first.Append(first[0]).Append(first[0]))
             await queues.Sqs.SendMessageAsync(new SendMessageRequest(queues.DeadLetterUrl, letter.Body) { MessageAttributes = letter.MessageAttributes });
         Assert.Equal(4, await queues.DepthAsync(queues.DeadLetterUrl));

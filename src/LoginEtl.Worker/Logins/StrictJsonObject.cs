@@ -112,7 +112,15 @@ public static class StrictJsonObject
                             return Refuse(InvalidKinds.Comment, "body has a comment", utf8, reader.TokenStartIndex);
                         if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
                             return Refuse(InvalidKinds.WrongType, $"{Fields[field]} is not a string or null", utf8, reader.TokenStartIndex);
-                        values[field] = reader.GetString();
+                        try
+                        {
+                            values[field] = reader.GetString();
+                        }
+                        catch (InvalidOperationException)
+                        {
+                            // An escape of a lone surrogate (\ud800): no text to read.
+                            return Refuse(InvalidKinds.InvalidText, $"{Fields[field]} contains an unpaired surrogate", utf8, reader.TokenStartIndex);
+                        }
                     }
                     else if (!FirstInItsObject(ref names, depth, reader.GetString()!))
                     {
