@@ -13,11 +13,19 @@ namespace LoginEtl.IntegrationTests;
 public partial class TelemetryTests
 {
     [Fact]
-    public async Task One_message_forms_one_trace_from_receive_to_commit()
+    public async Task One_message_forms_one_trace_from_receive_to_commit_linked_to_its_producer_s()
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var queues = await TestQueues.CreateAsync();
-        var ids = await queues.SendAsync(SampleLogins.Generate(1).Select(SampleLogins.ToJson));
+        var producer = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var id = (await queues.Sqs.SendMessageAsync(new Amazon.SQS.Model.SendMessageRequest(queues.Url, SampleLogins.ToJson(SampleLogins.Generate(1)[0]))
+        {
+            MessageAttributes = new()
+            {
+                ["traceparent"] = new Amazon.SQS.Model.MessageAttributeValue { DataType = "String", StringValue = $"00-{producer.TraceId}-{producer.SpanId}-01" },
+            },
+        })).MessageId;
+        var invalidId = (await queues.SendAsync(["""{"foo": 1}"""]))[0];
         var spans = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
@@ -29,12 +37,23 @@ public partial class TelemetryTests
 
         Assert.Equal(0, await Etl.DrainAsync(database, queues, Etl.NewKey()));
 
-        var root = Assert.Single(spans, s => s.Source.Name == "LoginEtl" && (string?)s.GetTagItem("messaging.message.id") == ids[0]);
+        var root = Assert.Single(spans, s => s.Source.Name == "LoginEtl" && (string?)s.GetTagItem("messaging.message.id") == id);
+        Assert.Equal($"process {queues.Name}", root.DisplayName);
+        Assert.Equal(ActivityKind.Consumer, root.Kind);
+        Assert.Equal(("aws_sqs", "process", "process", queues.Name), ((string?)root.GetTagItem("messaging.system"), (string?)root.GetTagItem("messaging.operation.type"),
+            (string?)root.GetTagItem("messaging.operation.name"), (string?)root.GetTagItem("messaging.destination.name")));
+        Assert.Equal(ActivityStatusCode.Unset, root.Status);
+        var link = Assert.Single(root.Links);
+        Assert.Equal((producer.TraceId, producer.SpanId), (link.Context.TraceId, link.Context.SpanId));
         var trace = spans.Where(s => s.TraceId == root.TraceId).ToList();
         var write = Assert.Single(trace, s => s.OperationName == "loginetl write");
         Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.ParentSpanId == root.SpanId);
         Assert.Contains(trace, s => s.Source.Name == "Npgsql" && s.ParentSpanId == write.SpanId);
         Assert.Null(root.Parent);
+        var rejected = Assert.Single(spans, s => s.Source.Name == "LoginEtl" && (string?)s.GetTagItem("messaging.message.id") == invalidId);
+        Assert.Equal(ActivityStatusCode.Error, rejected.Status);
+        Assert.Equal("missing_field", rejected.GetTagItem("error.type"));
+        Assert.Empty(rejected.Links);
     }
 
     [Fact]
@@ -55,7 +74,18 @@ public partial class TelemetryTests
             "loginetl_write_batch_size_bucket", "loginetl_write_duration_seconds_bucket", "loginetl_messages_in_flight",
         })
             Assert.Contains(name, metrics, StringComparison.Ordinal);
-        Assert.Contains("error_kind=\"not_an_object\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("error_type=\"not_an_object\"", metrics, StringComparison.Ordinal);
+        // OpenTelemetry's messaging conventions, beside the service's own names.
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("messaging_client_consumed_messages_total{", StringComparison.Ordinal)
+            && l.Contains($"messaging_destination_name=\"{queues.Name}\"", StringComparison.Ordinal) && l.EndsWith(" 21", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("messaging_process_duration_seconds_count{", StringComparison.Ordinal)
+            && l.Contains("error_type=\"not_an_object\"", StringComparison.Ordinal) && l.EndsWith(" 1", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("messaging_process_duration_seconds_count{", StringComparison.Ordinal)
+            && !l.Contains("error_type", StringComparison.Ordinal) && l.EndsWith(" 20", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("messaging_client_operation_duration_seconds_bucket{", StringComparison.Ordinal)
+            && l.Contains("messaging_operation_name=\"ReceiveMessage\"", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("loginetl_queue_depth{", StringComparison.Ordinal)
+            && l.Contains($"queue=\"{queues.DeadLetterName}\"", StringComparison.Ordinal));
         Assert.DoesNotContain(metrics.Split('\n'), l => l.StartsWith("messaging_masstransit_", StringComparison.Ordinal));
         Assert.Contains(withMassTransit.Split('\n'), l => l.StartsWith("messaging_masstransit_", StringComparison.Ordinal));
         var exported = metrics.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split('{', ' ')[0]).ToHashSet();

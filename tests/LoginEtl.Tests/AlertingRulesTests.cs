@@ -131,7 +131,7 @@ public partial class AlertingRulesTests
         var exported = ExportedMetricNames();
         Assert.Contains("loginetl_messages_received_total", exported);
         Assert.Contains("loginetl_messages_lag_seconds_bucket", exported);
-        Assert.Contains("dotnet_exceptions_total", exported);
+        Assert.Contains("messaging_client_operation_duration_seconds_count", exported);
 
         var read = Alerts().SelectMany(a => MetricName().Matches(LabelMatchers().Replace(Text(a, "expr")!, "")).Select(m => m.Value)).ToHashSet();
         Assert.NotEmpty(read);
@@ -140,7 +140,7 @@ public partial class AlertingRulesTests
 
     /// <summary>
     /// The names the Prometheus exporter gives the instruments of the service's meter and the runtime's: dots become
-    /// underscores, a unit of seconds or bytes becomes a suffix, counters end in _total, histograms in _bucket.
+    /// underscores, a unit of seconds or bytes becomes a suffix, counters end in _total, histograms have _bucket, _count and _sum.
     /// </summary>
     static HashSet<string> ExportedMetricNames()
     {
@@ -155,17 +155,20 @@ public partial class AlertingRulesTests
             var type = instrument.GetType().GetGenericTypeDefinition();
             if (type == typeof(Counter<>) || type == typeof(ObservableCounter<>))
                 name += "_total";
-            else if (type == typeof(Histogram<>))
-                name += "_bucket";
             lock (names)
-                names.Add(name);
+            {
+                if (type == typeof(Histogram<>))
+                    names.UnionWith([name + "_bucket", name + "_count", name + "_sum"]);
+                else
+                    names.Add(name);
+            }
         };
         listener.Start();
         using var telemetry = new LoginEtlTelemetry(services.GetRequiredService<IMeterFactory>());
         return names;
     }
 
-    [GeneratedRegex(@"\b(loginetl|dotnet)_[a-z_]+\b")]
+    [GeneratedRegex(@"\b(loginetl|dotnet|messaging)_[a-z_]+\b")]
     private static partial Regex MetricName();
 
     // Label matchers ({name="value"}) and grouping clauses, which name labels, not metrics.

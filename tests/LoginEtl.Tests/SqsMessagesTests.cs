@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using LoginEtl.Worker.Sqs;
@@ -50,5 +51,41 @@ public class SqsMessagesTests
         var morning = new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.Zero);
 
         Assert.Equal(morning.Date, SqsMessages.SentAtOf(With((MessageSystemAttributeName.SentTimestamp, value)), new At(morning)).UtcDateTime);
+    }
+
+    [Fact]
+    public void A_producer_s_trace_context_comes_from_traceparent_or_the_x_ray_header()
+    {
+        var w3c = new Message
+        {
+            MessageAttributes = new()
+            {
+                ["traceparent"] = new MessageAttributeValue { DataType = "String", StringValue = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+            },
+        };
+        var xray = With((MessageSystemAttributeName.AWSTraceHeader, "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"));
+
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", SqsMessages.ProducerContextOf(w3c)?.TraceId.ToHexString());
+        var fromXRay = SqsMessages.ProducerContextOf(xray)!.Value;
+        Assert.Equal(("5759e988bd862e3fe1be46a994272793", "53995c3f42cd8ad8", ActivityTraceFlags.Recorded),
+            (fromXRay.TraceId.ToHexString(), fromXRay.SpanId.ToHexString(), fromXRay.TraceFlags));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Root=1-5759e988-bd862e3fe1be46a994272793")]
+    [InlineData("Root=1-5759e988-BD862E3FE1BE46A994272793;Parent=53995c3f42cd8ad8")]
+    [InlineData("Root=1-5759e988-bd862e3fe1be46a99427279;Parent=53995c3f42cd8ad8")]
+    [InlineData("Root=1-00000000-000000000000000000000000;Parent=53995c3f42cd8ad8")]
+    [InlineData("Root=2-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8")]
+    [InlineData("Root=1-5759e988xbd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8")]
+    [InlineData("Parent=;Root=;;;")]
+    public void A_trace_header_that_is_not_one_is_no_context_and_no_exception(string header)
+    {
+        Assert.Null(SqsMessages.ProducerContextOf(With((MessageSystemAttributeName.AWSTraceHeader, header))));
+        Assert.Null(SqsMessages.ProducerContextOf(new Message
+        {
+            MessageAttributes = new() { ["traceparent"] = new MessageAttributeValue { DataType = "String", StringValue = header } },
+        }));
     }
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Amazon.Runtime;
 using Amazon.SQS;
 using LoginEtl.Worker.Aws;
@@ -25,13 +27,34 @@ public static class SqsRegistration
         return builder;
     }
 
-    // Counted where every call of the client passes, whichever part of the service makes it.
-    static void CountRequests(AmazonServiceClient client, LoginEtlTelemetry telemetry) =>
+    // Counted and timed where every call of the client passes, whichever part of the service makes it: the SDK's
+    // request events, which see each call's request object from its start to its answer or its exception.
+    static void CountRequests(AmazonServiceClient client, LoginEtlTelemetry telemetry)
+    {
+        var started = new ConditionalWeakTable<AmazonWebServiceRequest, StrongBox<long>>();
         client.BeforeRequestEvent += (_, e) =>
         {
-            if (e is WebServiceRequestEventArgs { Request: { } request })
-                telemetry.SqsRequest(OperationOf(request));
+            if (e is not WebServiceRequestEventArgs { Request: { } request })
+                return;
+            telemetry.SqsRequest(OperationOf(request));
+            started.AddOrUpdate(request, new StrongBox<long>(Stopwatch.GetTimestamp()));
         };
+        client.AfterResponseEvent += (_, e) =>
+        {
+            if (e is WebServiceResponseEventArgs { Request: { } request } && started.TryGetValue(request, out var start))
+                telemetry.SqsOperation(OperationOf(request), Stopwatch.GetElapsedTime(start.Value), errorType: null);
+        };
+        client.ExceptionEvent += (_, e) =>
+        {
+            if (e is WebServiceExceptionEventArgs { Request: { } request, Exception: { } exception } && started.TryGetValue(request, out var start))
+                telemetry.SqsOperation(OperationOf(request), Stopwatch.GetElapsedTime(start.Value), ErrorTypeOf(exception));
+        };
+    }
+
+    // SQS's error code where it answered (AWS.SimpleQueueService.NonExistentQueue, ThrottlingException...), else the
+    // exception's type (HttpRequestException: it could not be reached).
+    static string ErrorTypeOf(Exception exception) =>
+        exception is AmazonServiceException { ErrorCode: { Length: > 0 } code } ? code : exception.GetType().Name;
 
     // The operation is the request type's name without "Request" (ReceiveMessageRequest: ReceiveMessage), worked out
     // once per type.

@@ -1,3 +1,4 @@
+using System.Reflection;
 using LoginEtl.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
@@ -41,7 +42,7 @@ public static class TelemetryRegistration
         builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) =>
             metrics.AddMeter(services.GetRequiredService<IOptions<TelemetryOptions>>().Value.MassTransitMetrics ? Sources : Meters));
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "login-etl"))
+            .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "login-etl", serviceVersion: ServiceVersion))
             .WithMetrics(metrics =>
             {
                 metrics.AddRuntimeInstrumentation().AddPrometheusExporter();
@@ -62,6 +63,10 @@ public static class TelemetryRegistration
 
         return builder;
     }
+
+    // The version --version prints, without the source revision the SDK appends after a '+'.
+    static string? ServiceVersion =>
+        typeof(TelemetryRegistration).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0];
 
     // OTEL_METRICS_EXPORTER as the OpenTelemetry specification defines it (a comma-separated list, default "otlp"),
     // which the .NET SDK leaves to the application.

@@ -136,20 +136,20 @@ public sealed partial class SqsReceiveEndpoint(
     // stores the login; anything unforeseen releases the message for a later delivery.
     async Task<Settlement> HandleAsync(IReceiveEndpointDispatcher dispatcher, Message message)
     {
-        // The root of the message's trace: MassTransit's receive and consume spans, and the commit, hang below it.
-        using var activity = LoginEtlTelemetry.ActivitySource.StartActivity($"{_options.QueueName} process", ActivityKind.Consumer);
+        var started = Stopwatch.GetTimestamp();
+        // The root of the message's trace (linked to the producer's, when the message carries it): MassTransit's receive
+        // and consume spans, and the commit, hang below it.
+        using var activity = StartProcessActivity(message);
+        string? errorType = null;
         LoginDelivery? delivery = null;
         try
         {
             var read = reader.Read(message.Body, _options.MaxBodyBytes, out var body);
             // A body over the limit is not hashed to verify an identity it may carry: it is taken as it came.
             delivery = ToDelivery(message, verifyIdentity: read.Rejection?.Kind != InvalidKinds.TooLarge);
-            activity?.SetTag("messaging.system", "aws_sqs");
-            activity?.SetTag("messaging.destination.name", _options.QueueName);
-            activity?.SetTag("messaging.message.id", message.MessageId);
             activity?.SetTag("messaging.sqs.receive_count", delivery.ReceiveCount);
             if (read.Rejection is { } rejection)
-                return Rejected(delivery, rejection);
+                return Rejected(delivery, rejection, activity, out errorType);
 
             var headers = Guid.TryParse(message.MessageId, out _)
                 ? new Dictionary<string, object> { [MessageHeaders.MessageId] = message.MessageId }
@@ -159,19 +159,45 @@ public sealed partial class SqsReceiveEndpoint(
         }
         catch (Exception ex) when (delivery is not null && LoginEventFaults.TryClassify(ex, out var rejection))
         {
-            return Rejected(delivery, rejection);
+            return Rejected(delivery, rejection, activity, out errorType);
         }
         catch (Exception ex)
         {
             var receiveCount = SqsMessages.ReceiveCountOf(message);
             var delay = _options.RedeliveryDelayFor(receiveCount);
+            errorType = ex.GetType().Name;
+            activity?.SetStatus(ActivityStatusCode.Error);
+            activity?.SetTag("error.type", errorType);
             LogTransientFailure(logger, message.MessageId, receiveCount, ex.GetType().Name, ex.Message, delay);
             return Settlement.Released(delay);
         }
+        finally
+        {
+            telemetry.Processed(_options.QueueName, Stopwatch.GetElapsedTime(started), errorType);
+        }
     }
 
-    Settlement Rejected(LoginDelivery delivery, Rejection rejection)
+    Activity? StartProcessActivity(Message message)
     {
+        if (!LoginEtlTelemetry.ActivitySource.HasListeners())
+            return null;
+        var links = SqsMessages.ProducerContextOf(message) is { } producer ? [new ActivityLink(producer)] : (ActivityLink[]?)null;
+        var activity = LoginEtlTelemetry.ActivitySource.StartActivity(ActivityKind.Consumer, default(ActivityContext), links: links,
+            name: $"process {_options.QueueName}");
+        activity?.SetTag("messaging.system", "aws_sqs");
+        activity?.SetTag("messaging.operation.type", "process");
+        activity?.SetTag("messaging.operation.name", "process");
+        activity?.SetTag("messaging.destination.name", _options.QueueName);
+        activity?.SetTag("messaging.message.id", message.MessageId);
+        return activity;
+    }
+
+    Settlement Rejected(LoginDelivery delivery, Rejection rejection, Activity? activity, out string errorType)
+    {
+        errorType = rejection.Kind;
+        // The reason names a field and a rule, never a value.
+        activity?.SetStatus(ActivityStatusCode.Error, rejection.Reason);
+        activity?.SetTag("error.type", rejection.Kind);
         LogRejected(logger, delivery.MessageId, rejection.Kind, rejection.Reason);
         return Settlement.DeadLettered(delivery.Identity, rejection, _options.RedeliveryDelayFor(delivery.ReceiveCount));
     }

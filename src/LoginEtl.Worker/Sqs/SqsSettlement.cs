@@ -53,7 +53,7 @@ public sealed partial class SqsSettlement(
 
     ReceivedBatch Take(List<Message> messages)
     {
-        telemetry.Received(messages.Count);
+        telemetry.Received(_options.QueueName, messages.Count);
         Interlocked.Add(ref _inFlight, messages.Count);
         Interlocked.Exchange(ref _lastMovedAt, Stopwatch.GetTimestamp());
         return new ReceivedBatch(this, messages, heartbeat.Hold(messages));

@@ -36,6 +36,9 @@ public sealed class LoginEtlTelemetry : IDisposable
     readonly Counter<long> _sqsRequests;
     readonly ConcurrentDictionary<string, StrongBox<long>> _sqsRequestTotals = new(StringComparer.Ordinal);
     readonly Counter<long> _rotationFailures;
+    readonly Counter<long> _consumed;
+    readonly Histogram<double> _processDuration;
+    readonly Histogram<double> _operationDuration;
     Func<long>? _inFlight;
     Func<bool>? _databaseWritable;
     Func<int>? _pollers;
@@ -64,9 +67,15 @@ public sealed class LoginEtlTelemetry : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _sqsRequests = _meter.CreateCounter<long>("loginetl.sqs.requests", "{request}", "Calls made to the SQS API, by operation (what SQS bills)");
         _meter.CreateObservableGauge("loginetl.messages.in_flight", ObserveInFlight, "{message}", "Messages received and not yet settled");
+        // OpenTelemetry's messaging conventions, beside the service's own names (which say more about outcomes).
+        _consumed = _meter.CreateCounter<long>("messaging.client.consumed.messages", "{message}", "Messages received from SQS");
+        _processDuration = _meter.CreateHistogram("messaging.process.duration", "s", "Time to process one message, from its receive to its decision",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _operationDuration = _meter.CreateHistogram("messaging.client.operation.duration", "s", "Time of one SQS call, with error.type when it failed",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _rotationFailures = _meter.CreateCounter<long>("loginetl.inbox.rotation.failures", "{failure}",
             "Attempts to rotate the inbox window that failed (the window is prepared two days ahead)");
-        _meter.CreateObservableGauge("loginetl.database.writable", ObserveDatabaseWritable, "1",
+        _meter.CreateObservableGauge("loginetl.database.writable", ObserveDatabaseWritable, null,
             "1 while the database takes writes, 0 while consuming is paused because it refuses them or cannot be reached");
         _meter.CreateObservableGauge("loginetl.sqs.pollers", ObservePollers, "{poller}",
             "Pollers receiving now (the others wait until receives come back full)");
@@ -76,9 +85,11 @@ public sealed class LoginEtlTelemetry : IDisposable
 
     public static ActivitySource ActivitySource { get; } = new(Name);
 
-    public void Received(int count)
+    public void Received(string queue, int count)
     {
         _received.Add(count);
+        _consumed.Add(count, new KeyValuePair<string, object?>("messaging.system", "aws_sqs"),
+            new KeyValuePair<string, object?>("messaging.destination.name", queue), new KeyValuePair<string, object?>("messaging.operation.name", "receive"));
         Interlocked.Add(ref _receivedTotal, count);
         var now = Stopwatch.GetTimestamp();
         Interlocked.CompareExchange(ref _firstReceivedAt, now, 0);
@@ -125,7 +136,7 @@ public sealed class LoginEtlTelemetry : IDisposable
 
     public void DeadLettered(string kind)
     {
-        _deadLettered.Add(1, new KeyValuePair<string, object?>("error.kind", kind));
+        _deadLettered.Add(1, new KeyValuePair<string, object?>("error.type", kind));
         Interlocked.Increment(ref _deadLetteredTotal);
     }
 
@@ -133,6 +144,33 @@ public sealed class LoginEtlTelemetry : IDisposable
     {
         _redelivered.Add(1);
         Interlocked.Increment(ref _redeliveredTotal);
+    }
+
+    /// <summary>One message processed, from its receive to its decision; <paramref name="errorType"/> when it was not stored.</summary>
+    public void Processed(string queue, TimeSpan duration, string? errorType)
+    {
+        var tags = new TagList
+        {
+            { "messaging.system", "aws_sqs" },
+            { "messaging.destination.name", queue },
+            { "messaging.operation.name", "process" },
+        };
+        if (errorType is not null)
+            tags.Add("error.type", errorType);
+        _processDuration.Record(duration.TotalSeconds, tags);
+    }
+
+    /// <summary>One SQS call that ended, by its operation, with <paramref name="errorType"/> when it failed.</summary>
+    public void SqsOperation(string operation, TimeSpan duration, string? errorType)
+    {
+        var tags = new TagList
+        {
+            { "messaging.system", "aws_sqs" },
+            { "messaging.operation.name", operation },
+        };
+        if (errorType is not null)
+            tags.Add("error.type", errorType);
+        _operationDuration.Record(duration.TotalSeconds, tags);
     }
 
     /// <summary>One call to the SQS API, named by its operation (<c>ReceiveMessage</c>, <c>DeleteMessageBatch</c>...).</summary>
