@@ -45,7 +45,8 @@ case "$build" in
   *) echo "MEMORY_BUILD is release or readytorun, not $build" >&2; exit 2 ;;
 esac
 
-export Masking__Key=${Masking__Key:-KKavrgPEtCtixeyQZC14ycDbMoVDXo2Idas+alOPEng=}
+Masking__Key=${Masking__Key:-$("${login_etl[@]}" keygen)}
+export Masking__Key
 # The collector's settings read from the Dockerfile's ENV, unless the environment sets them; an empty value leaves the
 # runtime's default.
 gc_settings=()

@@ -13,9 +13,10 @@ loginetl_services_up
 echo "== building login-etl (Release, as the image is)"
 dotnet publish src/LoginEtl.Worker -c Release --use-current-runtime --self-contained false -o "$LOGINETL_RUN_DIR/app" -v quiet -nologo
 export PATH="$LOGINETL_RUN_DIR/app:$PATH"
-# A demo key, for this local run only: production keys come from a secret store.
+# A key of this run's own (printed below with KEEP_SERVICES=1): production keys come from a secret store.
 export Health__Port=${Health__Port:-0}
-export Masking__Key=${Masking__Key:-KKavrgPEtCtixeyQZC14ycDbMoVDXo2Idas+alOPEng=}
+Masking__Key=${Masking__Key:-$(login-etl keygen)}
+export Masking__Key
 
 echo "== creating login-queue and login-queue-dlq (redrive after 5 receives)"
 loginetl_create_queue login-queue login-queue-dlq 5

@@ -204,7 +204,7 @@ public class CommandLineTests
     // Each command, an argument line that would make it do something, and the options its help must name.
     static readonly (string[] Line, string[] Names)[] Commands =
     [
-        (["migrate"], []),
+        (["migrate"], ["--wait <SECONDS>"]),
         (["run"], ["--drain"]),
         (["run", "--drain"], ["--drain"]),
         (["produce", "-"], ["<FILE>"]),
@@ -363,6 +363,7 @@ public class CommandLineTests
     [InlineData("run", "--Outbox:QueueName=events.fifo", "Outbox__QueueName must be an SQS standard queue name: 1 to 80 letters, digits, '-' or '_'")]
     [InlineData("run", "--Telemetry:MassTransitMetrics=sometimes", "Telemetry__MassTransitMetrics must be true or false")]
     [InlineData("run", "--Masking:Mode=rot13", "Masking__Mode must be 'hash' or 'encrypt'")]
+    [InlineData("run", "--Masking:Key=KKavrgPEtCtixeyQZC14ycDbMoVDXo2Idas+alOPEng=", "Masking__Key is the demo key published with the Docker stack, which anyone can read: outside the Development environment (DOTNET_ENVIRONMENT) use a key of your own, from `login-etl keygen`")]
     [InlineData("produce -", "--Sqs:MaxInFlight=15", "Sqs__MaxInFlight must be a multiple of 10")]
     [InlineData("redrive", "--Masking:KeyId=enc", "Masking__KeyId must be 1 to 32 letters, digits, '-' or '_', and not 'enc'")]
     [InlineData("migrate", "--Writer:MaxBatchSize=0", "Writer__MaxBatchSize must be from 1 to 10000")]
@@ -376,5 +377,27 @@ public class CommandLineTests
         Assert.Equal(1, result.ExitCode);
         Assert.Equal($"login-etl: {message}", result.Error.Trim());
         Assert.Equal(0, await queues.DepthAsync(queues.Url));
+    }
+
+    [Fact]
+    public async Task Migrate_waits_for_a_database_whose_port_is_still_closed_and_gives_up_after_its_wait()
+    {
+        await using var database = await TestDatabase.CreateAsync(migrate: false);
+        await using var proxy = new TcpProxy(new NpgsqlConnectionStringBuilder(database.ConnectionString).Port);
+        proxy.Cut();
+        var throughProxy = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString;
+
+        var migrate = Cli.RunAsync(["migrate", $"--ConnectionStrings:LoginDb={throughProxy}"]);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        proxy.Restore();
+        var waited = await migrate;
+        proxy.Cut();
+        var gaveUp = await Cli.RunAsync(["migrate", "--wait", "2", $"--ConnectionStrings:LoginDb={throughProxy}"]);
+
+        Assert.True(waited.ExitCode == 0, waited.Error);
+        Assert.Contains("login-etl migrate: the database does not accept connections yet", waited.Error, StringComparison.Ordinal);
+        Assert.Contains("Applied 4 migration(s)", waited.Output, StringComparison.Ordinal);
+        Assert.Equal(1, gaveUp.ExitCode);
+        Assert.StartsWith("login-etl: cannot migrate the database (ConnectionStrings__LoginDb)", gaveUp.Error.Split('\n').Last(l => l.Length > 0), StringComparison.Ordinal);
     }
 }

@@ -24,7 +24,8 @@ public class DevelopmentEnvironmentTests
     {
         await using var database = await TestDatabase.CreateAsync(migrate: false);
         await using var queues = await TestQueues.CreateAsync();
-        var settings = Etl.Settings(database, queues, Etl.NewKey(), "--Masking:Mode=encrypt");
+        // The demo key the stack publishes: taken in Development (and refused elsewhere, CommandLineTests shows).
+        var settings = Etl.Settings(database, queues, "KKavrgPEtCtixeyQZC14ycDbMoVDXo2Idas+alOPEng=", "--Masking:Mode=encrypt");
         var keys = Path.Combine(Path.GetTempPath(), $"loginetl-dev-{Guid.NewGuid():N}");
         var logins = SampleLogins.Generate(3, seed: 5);
         try
