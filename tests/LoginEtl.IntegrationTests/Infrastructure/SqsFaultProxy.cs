@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 
 namespace LoginEtl.IntegrationTests.Infrastructure;
 
@@ -8,7 +10,8 @@ namespace LoginEtl.IntegrationTests.Infrastructure;
 /// internal error, and forwards everything else: an SQS that took a send and then refused the delete, as a
 /// network cut between the two would leave it. With <c>passFirst</c>, the first requests of those actions still go
 /// through: SQS failing in the middle of a command. <see cref="Hold"/> keeps the requests of one action waiting
-/// instead, unanswered and not yet passed on, until <see cref="Release"/>: a slow SQS.
+/// instead, unanswered and not yet passed on, until <see cref="Release"/>: a slow SQS. Every request it sees is
+/// recorded in <see cref="Calls"/>: its action and the name of the queue it names.
 /// </summary>
 sealed class SqsFaultProxy : IAsyncDisposable
 {
@@ -35,6 +38,9 @@ sealed class SqsFaultProxy : IAsyncDisposable
     }
 
     public string Url { get; }
+
+    /// <summary>Every request seen, by action (<c>ReceiveMessage</c>) and the queue its QueueUrl or QueueName names.</summary>
+    public ConcurrentQueue<(string Action, string? Queue)> Calls { get; } = new();
 
     /// <summary>How many requests were failed on purpose.</summary>
     public int Failed => Volatile.Read(ref _failedCount);
@@ -83,6 +89,9 @@ sealed class SqsFaultProxy : IAsyncDisposable
     {
         using var response = context.Response;
         var target = context.Request.Headers["X-Amz-Target"] ?? "";
+        using var body = new MemoryStream();
+        await context.Request.InputStream.CopyToAsync(body);
+        Calls.Enqueue((target.Replace("AmazonSQS.", "", StringComparison.Ordinal), QueueOf(body.ToArray())));
         if (_failed.Contains(target) && Interlocked.Increment(ref _seen) > _passFirst)
         {
             Interlocked.Increment(ref _failedCount);
@@ -99,8 +108,6 @@ sealed class SqsFaultProxy : IAsyncDisposable
             Interlocked.Decrement(ref _holding);
         }
 
-        using var body = new MemoryStream();
-        await context.Request.InputStream.CopyToAsync(body);
         using var forward = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), context.Request.RawUrl)
         {
             Content = new ByteArrayContent(body.ToArray()),
@@ -111,6 +118,22 @@ sealed class SqsFaultProxy : IAsyncDisposable
         response.StatusCode = (int)answer.StatusCode;
         response.ContentType = answer.Content.Headers.ContentType?.ToString();
         await response.OutputStream.WriteAsync(await answer.Content.ReadAsByteArrayAsync());
+    }
+
+    static string? QueueOf(byte[] body)
+    {
+        try
+        {
+            using var request = JsonDocument.Parse(body);
+            var root = request.RootElement;
+            if (root.TryGetProperty("QueueUrl", out var url))
+                return url.GetString()!.TrimEnd('/').Split('/')[^1];
+            return root.TryGetProperty("QueueName", out var name) ? name.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()
