@@ -21,15 +21,20 @@ sealed class PrometheusServer : IAsyncDisposable
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    public static async Task<PrometheusServer> StartAsync(string target, string job)
+    /// <summary>Starts it; with <paramref name="rules"/>, the text of a rules file it loads and evaluates every second.</summary>
+    public static async Task<PrometheusServer> StartAsync(string target, string job, string? rules = null)
     {
         var prometheus = OperationsTool.Require("prometheus");
         var directory = Directory.CreateTempSubdirectory("loginetl-prometheus-");
         var config = Path.Combine(directory.FullName, "prometheus.yml");
+        if (rules is not null)
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "rules.yml"), rules);
         await File.WriteAllTextAsync(config, $"""
             global:
               scrape_interval: {ScrapeInterval.TotalSeconds}s
               scrape_timeout: {ScrapeInterval.TotalSeconds}s
+              evaluation_interval: {ScrapeInterval.TotalSeconds}s
+            rule_files: [{(rules is null ? "" : "rules.yml")}]
             scrape_configs:
               - job_name: {job}
                 static_configs:
