@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
@@ -7,8 +6,9 @@ using LoginEtl.Worker.Sqs;
 namespace LoginEtl.Worker.Bench;
 
 /// <summary>
-/// The pipeline without SQS: the traffic from memory through MassTransit's dispatcher, validation, masking and durable
-/// group commits, <c>Sqs__MaxInFlight</c> messages at a time.
+/// The pipeline without SQS: the traffic from memory through what the receive endpoint does with a body (the reader's
+/// size, strict JSON, validation and masking; MassTransit's dispatcher for what it read as a login) and durable group
+/// commits, <c>Sqs__MaxInFlight</c> messages at a time.
 /// </summary>
 static class PipelinePhase
 {
@@ -19,7 +19,8 @@ static class PipelinePhase
         using var host = bench.CreatePipelineHost();
         await host.StartAsync();
         var dispatcher = host.Services.GetRequiredService<LoginEventDispatcherFactory>().Create("loginetl-bench-pipeline");
-        using var bodies = bench.Traffic().Select(m => Encoding.UTF8.GetBytes(m.Body)).GetEnumerator();
+        var reader = host.Services.GetRequiredService<LoginReader>();
+        using var bodies = bench.Traffic().Select(m => m.Body).GetEnumerator();
         var headers = new Dictionary<string, object>();
         var taken = 0;
 
@@ -30,16 +31,12 @@ static class PipelinePhase
             {
                 while (NextBody() is { } body)
                 {
-                    try
-                    {
-                        var (id, now) = (Guid.NewGuid().ToString(), DateTimeOffset.UtcNow);
-                        await dispatcher.Dispatch(body, headers, CancellationToken.None, new LoginDelivery(id, now, new InboxKey(id, now), 1));
-                    }
-                    catch (Exception ex) when (LoginEventFaults.TryClassify(ex, out _))
-                    {
-                        // Malformed JSON fails the pipeline (an invalid event is rejected on its delivery instead):
-                        // either way not stored, as the ETL would dead-letter it.
-                    }
+                    // An invalid body is a rejection here, not stored, as the ETL would dead-letter it.
+                    var read = reader.Read(body, bench.SqsOptions.MaxBodyBytes, out var utf8);
+                    if (read.Rejection is not null)
+                        continue;
+                    var (id, now) = (Guid.NewGuid().ToString(), DateTimeOffset.UtcNow);
+                    await dispatcher.Dispatch(utf8!, headers, CancellationToken.None, new LoginDelivery(id, now, new InboxKey(id, now), 1), read);
                 }
             }));
         }
@@ -52,7 +49,7 @@ static class PipelinePhase
             throw new StartupException($"the pipeline left {stored} rows; expected {expectedRows}");
         return bench.MessageCount / elapsed.TotalSeconds;
 
-        byte[]? NextBody()
+        string? NextBody()
         {
             lock (bodies)
             {
