@@ -29,6 +29,13 @@ public partial class AlertsFiringTests(ITestOutputHelper output)
         using var service = EtlProcess.Start(["run", .. settings, $"--ConnectionStrings:LoginDb={throughProxy}", $"--Health:Port={port}", "--Sqs:WaitTimeSeconds=1"]);
         await using var prometheus = await PrometheusServer.StartAsync($"127.0.0.1:{port}", "login-etl", rules);
 
+        // Quiet while all is well: scraped and evaluated for a while, nothing fires.
+        await Eventually.HoldsAsync(async () => (await prometheus.QueryAsync("up{job=\"login-etl\"} == 1", DateTimeOffset.UtcNow)).Count > 0,
+            "Prometheus scrapes the service");
+        await queues.SendAsync(SampleLogins.Generate(50, seed: 8).Select(SampleLogins.ToJson));
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Empty(await prometheus.QueryAsync("ALERTS", DateTimeOffset.UtcNow));
+
         // Invalid traffic, one message in four not a login, sent over a few seconds: a rate needs the counters to rise
         // between scrapes, as they do under steady traffic (a burst taken between two scrapes shows no rate).
         foreach (var chunk in SampleLogins.Generate(300, seed: 9).Select((l, i) => i % 4 == 0 ? "not json" : SampleLogins.ToJson(l)).Chunk(20))
