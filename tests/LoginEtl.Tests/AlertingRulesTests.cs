@@ -5,6 +5,8 @@ using LoginEtl.Worker.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;
 
+using static LoginEtl.Tests.YamlPaths;
+
 namespace LoginEtl.Tests;
 
 /// <summary>
@@ -39,20 +41,6 @@ public partial class AlertingRulesTests
         yaml.Load(reader);
         return (YamlMappingNode)yaml.Documents.Single().RootNode;
     }
-
-    static YamlNode? Get(YamlNode node, params string[] path)
-    {
-        foreach (var key in path)
-        {
-            if (node is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode(key), out var child))
-                return null;
-            node = child;
-        }
-
-        return node;
-    }
-
-    static string? Text(YamlNode node, params string[] path) => (Get(node, path) as YamlScalarNode)?.Value;
 
     static IEnumerable<YamlMappingNode> Items(YamlNode node, params string[] path) =>
         (Get(node, path) as YamlSequenceNode ?? []).Cast<YamlMappingNode>();

@@ -3,6 +3,8 @@ using LoginEtl.Testing;
 using Npgsql;
 using YamlDotNet.RepresentationModel;
 
+using static LoginEtl.Tests.YamlPaths;
+
 namespace LoginEtl.Tests;
 
 /// <summary>Runs only where kubectl is installed; elsewhere it is reported as skipped, with the reason.</summary>
@@ -72,20 +74,6 @@ public class KubernetesTests
         components:
         {string.Join('\n', components.Select(c => $"  - BASE/components/{c}"))}
         """);
-
-    static YamlNode? Get(YamlNode node, params string[] path)
-    {
-        foreach (var key in path)
-        {
-            if (node is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode(key), out var child))
-                return null;
-            node = child;
-        }
-
-        return node;
-    }
-
-    static string? Text(YamlNode node, params string[] path) => (Get(node, path) as YamlScalarNode)?.Value;
 
     // The node written out as YAML, to compare whole subtrees.
     static string Yaml(YamlNode node)
