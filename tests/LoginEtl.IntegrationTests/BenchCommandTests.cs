@@ -24,7 +24,7 @@ public class BenchCommandTests
 
         // 5 ms on every SQS call; one-second long polls, so that the idle phase's few seconds see several.
         var bench = await Cli.RunAsync(["bench", "--messages", "3000", "--invalid-percent", "5", "--inbox-prefill", "20000", "--json",
-            "--sqs-latency-ms", "5", "--idle-seconds", "3", "--Sqs:WaitTimeSeconds=1",
+            "--sqs-latency-ms", "5", "--idle-seconds", "3", "--fifo-groups", "50", "--Sqs:WaitTimeSeconds=1",
             $"--ConnectionStrings:LoginDb={database.ConnectionString}", $"--Masking:Key={Etl.NewKey()}"]);
 
         Assert.True(bench.ExitCode == 0, bench.Error);
@@ -52,6 +52,10 @@ public class BenchCommandTests
         Assert.InRange(prefilled.GetProperty("mb_per_million_entries").GetDouble(), 40, 250);
         foreach (var figure in new[] { "etl_msgs_per_s", "empty_before_msgs_per_s", "empty_after_msgs_per_s", "ratio" })
             Assert.True(prefilled.GetProperty(figure).GetDouble() > 0, figure);
+        var fifo = Assert.Single(root.GetProperty("fifo").EnumerateArray());
+        Assert.Equal(50, fifo.GetProperty("groups").GetInt32());
+        Assert.True(fifo.GetProperty("etl_msgs_per_s").GetDouble() > 0);
+        Assert.True(fifo.GetProperty("etl_cpu_us_per_msg").GetDouble() > 0);
         Assert.Equal("production", Assert.Single(await database.LoginsAsync()).UserId);
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM loginetl_inbox"));
 

@@ -38,27 +38,22 @@ public class DatabaseRefusalTests(ITestOutputHelper output)
     public async Task A_database_that_refuses_writes_pauses_consuming_and_dead_letters_nothing_valid(string refusal)
     {
         await using var database = await TestDatabase.CreateAsync();
-        var role = $"etl_{Guid.NewGuid():N}"[..20];
-        await AdminAsync($"CREATE ROLE {role} LOGIN; GRANT CONNECT ON DATABASE {database.Name} TO {role}");
-        await database.ExecuteAsync($"GRANT USAGE ON SCHEMA public TO {role}; GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}");
+        var (role, asRole) = await database.CreateRoleAsync();
         try
         {
-            await RunThroughAsync(database, role, refusal);
+            await RunThroughAsync(database, role, asRole, refusal);
         }
         finally
         {
-            NpgsqlConnection.ClearAllPools();
-            await AdminAsync($"ALTER DATABASE {database.Name} SET default_transaction_read_only = off; {Terminate(role)}");
-            await AdminAsync($"DROP OWNED BY {role}", database.Name);
-            await AdminAsync($"DROP ROLE IF EXISTS {role}");
+            await AdminAsync($"ALTER DATABASE {database.Name} SET default_transaction_read_only = off");
+            await database.DropRoleAsync(role);
         }
     }
 
-    async Task RunThroughAsync(TestDatabase database, string role, string refusal)
+    async Task RunThroughAsync(TestDatabase database, string role, string asRole, string refusal)
     {
         await using var queues = await TestQueues.CreateAsync(maxReceiveCount: 3);
         await queues.SendAsync(SampleLogins.Generate(Backlog, seed: 31).Select(SampleLogins.ToJson));
-        var asRole = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role }.ConnectionString;
         var settings = Etl.Settings(database, queues, Etl.NewKey()).Select(s => s.StartsWith("--ConnectionStrings:LoginDb=", StringComparison.Ordinal)
             ? $"--ConnectionStrings:LoginDb={asRole}" : s).Where(s => !s.StartsWith("--Health:Port=", StringComparison.Ordinal)).ToArray();
         var port = FreePort.Next();
@@ -111,14 +106,5 @@ public class DatabaseRefusalTests(ITestOutputHelper output)
         }
     }
 
-    static async Task AdminAsync(string sql, string? database = null)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Pooling = false };
-        if (database is not null)
-            builder.Database = database;
-        await using var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    static Task AdminAsync(string sql, string? database = null) => TestDatabase.AdminAsync(sql, database);
 }

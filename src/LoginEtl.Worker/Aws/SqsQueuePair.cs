@@ -21,6 +21,9 @@ static class SqsQueuePair
         TimeSpan? visibilityTimeout = null, TimeSpan? retention = null, CancellationToken cancellationToken = default)
     {
         var shared = new Dictionary<string, string>();
+        // A FIFO queue is made one with its name and this attribute; its dead-letter queue must be one too.
+        if (name.EndsWith(".fifo", StringComparison.Ordinal))
+            shared[QueueAttributeName.FifoQueue] = "true";
         if (retention is { } period)
             shared[QueueAttributeName.MessageRetentionPeriod] = Seconds(period);
 

@@ -103,7 +103,12 @@ sealed class BenchEnvironment : IAsyncDisposable
 
     /// <summary>A queue and its dead-letter queue, named after the queue.</summary>
     public Task<(string QueueUrl, string DeadLetterUrl)> CreateQueuesAsync(string name) =>
-        SqsQueuePair.CreateAsync(_sqs, name, name + "-dlq", maxReceiveCount: 10);
+        SqsQueuePair.CreateAsync(_sqs, name, DeadLetterNameOf(name), maxReceiveCount: 10);
+
+    // A FIFO queue's dead-letter queue is a FIFO queue, and its name must end in .fifo too.
+    static string DeadLetterNameOf(string name) => FifoMessages.IsFifo(name)
+        ? name[..^FifoMessages.Suffix.Length] + "-dlq" + FifoMessages.Suffix
+        : name + "-dlq";
 
     public async Task DeleteQueuesAsync(params string[] urls)
     {
@@ -111,12 +116,16 @@ sealed class BenchEnvironment : IAsyncDisposable
             await _sqs.DeleteQueueAsync(url);
     }
 
-    public async Task SendAsync(string queueUrl, IEnumerable<string> bodies)
+    /// <summary>Sends the bodies; to a FIFO queue, body i in group i mod <paramref name="groups"/>.</summary>
+    public async Task SendAsync(string queueUrl, IEnumerable<string> bodies, int groups = 1)
     {
         var sent = 0L;
+        var index = 0L;
         await using var progress = Progress(() => $"{Volatile.Read(ref sent)} messages sent so far");
+        // Bodies go out in order, one request at a time to a FIFO queue: the next body's group is the next index's.
         var result = await SqsBatchSender.SendAsync(_sqs, queueUrl, bodies.Select((b, i) => ((long)i, b)).ToAsyncEnumerable(),
-            SqsOptions.Pollers, _progress, sentSoFar => Volatile.Write(ref sent, sentSoFar));
+            SqsOptions.Pollers, _progress, sentSoFar => Volatile.Write(ref sent, sentSoFar),
+            _ => $"g{index++ % groups}");
         if (result.Failed > 0)
             throw new StartupException($"{result.Failed} messages could not be sent to the benchmark queue");
     }
@@ -141,8 +150,8 @@ sealed class BenchEnvironment : IAsyncDisposable
     /// The settings of a host on the benchmark's queue and schema as <c>--Section:Key=value</c> arguments, for a process of
     /// its own: the command line's, then the benchmark's.
     /// </summary>
-    public IEnumerable<string> SettingArguments() =>
-        _configurationArgs.Concat(Overrides(QueueName).Select(setting => $"--{setting.Key}={setting.Value}"));
+    public IEnumerable<string> SettingArguments(string? queueName = null) =>
+        _configurationArgs.Concat(Overrides(queueName ?? QueueName).Select(setting => $"--{setting.Key}={setting.Value}"));
 
     Dictionary<string, string?> Overrides(string queueName)
     {
@@ -150,7 +159,7 @@ sealed class BenchEnvironment : IAsyncDisposable
         {
             ["ConnectionStrings:LoginDb"] = Database.ConnectionString,
             ["Sqs:QueueName"] = queueName,
-            ["Sqs:DeadLetterQueueName"] = queueName + "-dlq",
+            ["Sqs:DeadLetterQueueName"] = DeadLetterNameOf(queueName),
             ["Health:Port"] = "0",
             // Thousands of dead letters are expected: one line each would measure the console.
             ["Logging:LogLevel:LoginEtl"] = "Error",

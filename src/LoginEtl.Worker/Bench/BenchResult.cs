@@ -32,6 +32,11 @@ public sealed record BenchResult(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public PrefilledInboxResult? Prefilled { get; init; }
 
+    /// <summary>The etl on FIFO queues (<c>--fifo-groups N</c>), one entry for each number of groups; null without it.</summary>
+    [JsonPropertyName("fifo")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<FifoResult>? Fifo { get; init; }
+
     public string ToTable() => $"""
         messages                 {Messages} ({Invalid} invalid), {Pollers} pollers, {SqsLatencyMilliseconds} ms added to each SQS call
         ceiling (receive+delete) {CeilingMessagesPerSecond,10:F0} messages/s  {CeilingCpuMicroseconds,6:F0} us CPU/message in this process
@@ -45,7 +50,8 @@ public sealed record BenchResult(
         bench process peak RSS   {PeakRssMegabytes,10:F0} MB
         latency at {LatencyLoadMessagesPerSecond:F0} messages/s: p50 {LatencyP50Milliseconds:F0} ms, p99 {LatencyP99Milliseconds:F0} ms (SentTimestamp to commit)
         inbox on disk            {InboxMegabytesPerMillion,10:F1} MB per million messages
-        """ + (Prefilled is { } p ? "\n" + p.ToTable() : "");
+        """ + (Prefilled is { } p ? "\n" + p.ToTable() : "")
+        + string.Concat((Fifo ?? []).Select(f => $"\netl on a FIFO queue, {f.Groups,4} group(s) {f.EtlMessagesPerSecond,6:F0} messages/s  {f.EtlCpuMicroseconds,6:F0} us CPU/message"));
 }
 
 /// <summary>The etl against an inbox already holding <see cref="Entries"/> entries, next to the etl on an empty one.</summary>

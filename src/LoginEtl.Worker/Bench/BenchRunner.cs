@@ -42,6 +42,7 @@ sealed class BenchRunner(string[] configurationArgs, BenchSettings settings, Tex
         var (p50, p99) = await LatencyPhase.MeasureAsync(bench, load);
         var idleReceivesPerHour = await IdlePhase.MeasureAsync(bench, settings.IdleDuration);
         var prefilled = settings.InboxPrefill > 0 ? await PrefilledInboxPhase.MeasureAsync(bench, settings.InboxPrefill, valid, invalid) : null;
+        var fifo = settings.FifoGroups.Count > 0 ? await FifoPhase.MeasureAsync(bench, settings.FifoGroups) : null;
 
         return new BenchResult(messageCount, invalid, bench.SqsOptions.Pollers, Math.Round(ceiling.Rate), Math.Round(etl.Rate),
             Math.Round(etl.Rate / ceiling.Rate, 3), Math.Round(pipeline.Rate), Math.Round(ProcessUsage.PeakResidentMegabytes(), 1), Math.Round(load),
@@ -51,6 +52,7 @@ sealed class BenchRunner(string[] configurationArgs, BenchSettings settings, Tex
             Math.Round(idleReceivesPerHour))
         {
             Prefilled = prefilled,
+            Fifo = fifo,
         };
     }
 }

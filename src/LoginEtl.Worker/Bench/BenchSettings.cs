@@ -6,4 +6,6 @@ namespace LoginEtl.Worker.Bench;
 /// <param name="InboxPrefill">Entries to prefill the inbox with for the prefilled-inbox phase; 0 leaves it out.</param>
 /// <param name="SqsLatency">Time added to every SQS call of every phase.</param>
 /// <param name="IdleDuration">How long the idle phase counts receives.</param>
-sealed record BenchSettings(int Messages, double InvalidPercent, long InboxPrefill, TimeSpan SqsLatency, TimeSpan IdleDuration);
+/// <param name="FifoGroups">For each number, the etl on a FIFO queue with that many message groups; empty leaves it out.</param>
+sealed record BenchSettings(int Messages, double InvalidPercent, long InboxPrefill, TimeSpan SqsLatency, TimeSpan IdleDuration,
+    IReadOnlyList<int> FifoGroups);

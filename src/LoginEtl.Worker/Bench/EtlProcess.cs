@@ -31,8 +31,8 @@ static class EtlProcess
         ["DOTNET_GCRegionSize"] = "0x100000",
     };
 
-    /// <summary>Starts the etl process on the benchmark's queue and waits for its report.</summary>
-    public static async Task<EtlReport> RunAsync(BenchEnvironment bench, int warmUpMessages)
+    /// <summary>Starts the etl process on the benchmark's queue (or <paramref name="queueName"/>) and waits for its report.</summary>
+    public static async Task<EtlReport> RunAsync(BenchEnvironment bench, int warmUpMessages, string? queueName = null)
     {
         var report = Path.Combine(Path.GetTempPath(), $"loginetl-bench-etl-{Guid.NewGuid():N}.json");
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -44,7 +44,7 @@ static class EtlProcess
         // The probes' endpoint listens, as in a pod (the benchmark's own hosts run without it).
         var port = FreePort();
         foreach (var argument in (string[])[CommandName, "--warm-up", warmUpMessages.ToString(CultureInfo.InvariantCulture), "--report", report,
-                     .. bench.SettingArguments(), $"--Health:Port={port}"])
+                     .. bench.SettingArguments(queueName), $"--Health:Port={port}"])
             start.ArgumentList.Add(argument);
 
         using var process = Process.Start(start)!;

@@ -5,7 +5,7 @@ using LoginEtl.Worker.Bench;
 namespace LoginEtl.Worker.Commands;
 
 /// <summary>
-/// <c>login-etl bench [--messages N] [--invalid-percent P] [--inbox-prefill N] [--json]</c>: the throughput and latency benchmark,
+/// <c>login-etl bench [--messages N] [--invalid-percent P] [--inbox-prefill N] [--fifo-groups N...] [--json]</c>: the throughput and latency benchmark,
 /// against the configured PostgreSQL and SQS (on queues and a schema of its own).
 /// </summary>
 sealed class BenchCommand : Command
@@ -48,6 +48,13 @@ sealed class BenchCommand : Command
         CustomParser = result => NumberArgument.Parse(result, "--idle-seconds", 1, 3_600, "a whole number from 1 to 3600"),
     };
 
+    readonly Option<int[]> _fifoGroups = new("--fifo-groups")
+    {
+        Description = "Also measure the etl on a FIFO queue with N message groups; several numbers measure each (--fifo-groups 1 10 100).",
+        HelpName = "N",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
     readonly Option<bool> _json = new("--json") { Description = "Print one JSON line instead of a table." };
 
     public BenchCommand(string[] settings)
@@ -58,11 +65,18 @@ sealed class BenchCommand : Command
         Options.Add(_inboxPrefill);
         Options.Add(_sqsLatency);
         Options.Add(_idleSeconds);
+        Options.Add(_fifoGroups);
         Options.Add(_json);
+        _fifoGroups.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int[]>() is { } groups && groups.Any(n => n is < 1 or > 10_000))
+                result.AddError("--fifo-groups takes whole numbers from 1 to 10000.");
+        });
         SetAction(async parsed =>
         {
             var bench = new BenchSettings(parsed.GetValue(_messages), parsed.GetValue(_invalidPercent), parsed.GetValue(_inboxPrefill),
-                TimeSpan.FromMilliseconds(parsed.GetValue(_sqsLatency)), TimeSpan.FromSeconds(parsed.GetValue(_idleSeconds)));
+                TimeSpan.FromMilliseconds(parsed.GetValue(_sqsLatency)), TimeSpan.FromSeconds(parsed.GetValue(_idleSeconds)),
+                parsed.GetValue(_fifoGroups) ?? []);
             var result = await new BenchRunner(settings, bench, Console.Error).RunAsync();
             Console.WriteLine(parsed.GetValue(_json) ? JsonSerializer.Serialize(result) : result.ToTable());
             return 0;

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text;
+using System.Text.Json;
 using LoginEtl.Worker.Aws;
 using LoginEtl.Worker.Hosting;
+using LoginEtl.Worker.Logins;
 using LoginEtl.Worker.Sqs;
 
 namespace LoginEtl.Worker.Commands;
@@ -16,16 +18,30 @@ sealed class ProduceCommand : Command
 
     readonly Argument<string> _file = new("FILE") { Description = "The file to send, one message per line; - for standard input." };
 
+    readonly Option<string> _groupId = new("--group-id")
+    {
+        Description = "To a FIFO queue: the message group, a login field's name (the line's value of it; user_id by default) or a constant.",
+        HelpName = "FIELD|GROUP",
+    };
+
     public ProduceCommand(string[] settings)
         : base("produce", "Send one message per line of FILE to Sqs__QueueName, the line as the body (empty lines are skipped).")
     {
         Arguments.Add(_file);
-        SetAction(parsed => RunAsync(parsed.GetRequiredValue(_file), settings));
+        Options.Add(_groupId);
+        _groupId.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is not { Length: > 0 and <= 128 } group || !group.All(IsGroupIdCharacter))
+                result.AddError("--group-id needs a field name or a group of 1 to 128 letters, digits or punctuation.");
+        });
+        SetAction(parsed => RunAsync(parsed.GetRequiredValue(_file), parsed.GetValue(_groupId), settings));
     }
 
-    static async Task<int> RunAsync(string path, string[] configurationArgs)
+    static async Task<int> RunAsync(string path, string? groupId, string[] configurationArgs)
     {
         using var host = SqsCommandHost.Create(configurationArgs);
+        if (groupId is not null && !FifoMessages.IsFifo(host.Options.QueueName))
+            throw new StartupException($"--group-id is for a FIFO queue, and {host.Options.QueueName} (Sqs__QueueName) is a standard queue");
         var queueUrl = await host.QueueUrlAsync();
 
         using var input = path == "-" ? Console.In : OpenFile(path);
@@ -37,7 +53,7 @@ sealed class ProduceCommand : Command
             try
             {
                 result = await SqsBatchSender.SendAsync(host.Sqs, queueUrl, ReadAsync(input, lines), ConcurrentBatches, Console.Error,
-                    sentSoFar => Volatile.Write(ref sent, sentSoFar));
+                    sentSoFar => Volatile.Write(ref sent, sentSoFar), GroupOf(groupId ?? "user_id"));
             }
             catch (Exception ex) when (SqsFailures.IsTransient(ex))
             {
@@ -50,6 +66,33 @@ sealed class ProduceCommand : Command
             (result.Failed + lines.TooLarge > 0 ? $"; {result.Failed + lines.TooLarge} line(s) not sent" : ""));
         return result.Failed + lines.TooLarge > 0 ? 1 : 0;
     }
+
+    // A field's name groups each line by its value of that field (a line without it, or not a JSON object, goes to the
+    // group "unset"); anything else is the group of every line.
+    static Func<string, string> GroupOf(string groupId)
+    {
+        if (!LoginFields.Names.Contains(groupId))
+            return _ => groupId;
+        return body =>
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(body);
+                return document.RootElement.ValueKind == JsonValueKind.Object
+                    && document.RootElement.TryGetProperty(groupId, out var value)
+                    && value.ToString() is { Length: > 0 and <= 128 } group && group.All(IsGroupIdCharacter)
+                        ? group
+                        : "unset";
+            }
+            catch (JsonException)
+            {
+                return "unset";
+            }
+        };
+    }
+
+    // What SQS takes in a MessageGroupId: letters, digits and ASCII punctuation.
+    static bool IsGroupIdCharacter(char c) => char.IsAsciiLetterOrDigit(c) || (char.IsAscii(c) && char.IsPunctuation(c)) || (char.IsAscii(c) && char.IsSymbol(c));
 
     static TextReader OpenFile(string path)
     {

@@ -55,6 +55,7 @@ sealed class RedriveCommand : Command
     {
         using var host = SqsCommandHost.Create(configurationArgs, withIdentities: true);
         var (options, sqs) = (host.Options, host.Sqs);
+        SqsQueues.CheckKinds(options.QueueName, options.DeadLetterQueueName);
         var queueUrl = await host.QueueUrlAsync();
         var deadLetters = new DeadLetterBrowser(sqs, await host.DeadLetterQueueUrlAsync());
 
@@ -111,9 +112,14 @@ sealed class RedriveCommand : Command
         var sent = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
         {
             QueueUrl = queueUrl,
-            Entries = messages.Select((m, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.Message.Body)
+            Entries = messages.Select((m, i) =>
             {
-                MessageAttributes = AttributesFor(m.Message, m.Identity, identities),
+                var entry = new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.Message.Body)
+                {
+                    MessageAttributes = AttributesFor(m.Message, m.Identity, identities),
+                };
+                // Into a FIFO queue with the group it came from: a group's dead letters go back in the order they left.
+                return FifoMessages.IsFifo(queueUrl) ? entry.ForFifo(m.Message, m.Identity) : entry;
             }).ToList(),
         });
         Interlocked.Add(ref counts.Unverified, unverified);

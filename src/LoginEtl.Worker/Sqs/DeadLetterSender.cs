@@ -128,10 +128,7 @@ public sealed partial class DeadLetterSender(
             var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
             {
                 QueueUrl = queues.DeadLetterQueueUrl,
-                Entries = batch.Select((letter, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), letter.Message.Body)
-                {
-                    MessageAttributes = letter.Attributes,
-                }).ToList(),
+                Entries = batch.Select((letter, i) => Entry(i, letter)).ToList(),
             });
             foreach (var failed in response.Failed ?? [])
                 failures[int.Parse(failed.Id, CultureInfo.InvariantCulture)] = ("refused", failed.Code);
@@ -160,6 +157,15 @@ public sealed partial class DeadLetterSender(
                 LogDeadLettered(logger, letter.Identity.MessageId, letter.Rejection.Kind, letter.Rejection.Reason);
             letter.Sent.TrySetResult(failures[i] is null);
         }
+    }
+
+    SendMessageBatchRequestEntry Entry(int index, DeadLetter letter)
+    {
+        var entry = new SendMessageBatchRequestEntry(index.ToString(CultureInfo.InvariantCulture), letter.Message.Body)
+        {
+            MessageAttributes = letter.Attributes,
+        };
+        return queues.IsFifo ? entry.ForFifo(letter.Message, letter.Identity) : entry;
     }
 
     // The reason travels as attributes next to the untouched body, with the message's identity (the id of its first

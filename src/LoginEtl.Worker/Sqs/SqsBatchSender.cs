@@ -18,16 +18,29 @@ public static class SqsBatchSender
 
     /// <summary>
     /// Sends every message; a message SQS refuses is reported on <paramref name="errors"/> by its id. <paramref name="sent"/>
-    /// hears how many were sent so far after each request.
+    /// hears how many were sent so far after each request. To a FIFO queue, each message goes in the group
+    /// <paramref name="groupOf"/> gives its body, with a deduplication id of its own, one request at a time so that each
+    /// group's messages arrive in the order given.
     /// </summary>
     public static async Task<Result> SendAsync(IAmazonSQS sqs, string queueUrl, IAsyncEnumerable<(long Id, string Body)> messages,
-        int concurrency, TextWriter errors, Action<long>? sent = null, CancellationToken cancellationToken = default)
+        int concurrency, TextWriter errors, Action<long>? sent = null, Func<string, string>? groupOf = null,
+        CancellationToken cancellationToken = default)
     {
+        if (FifoMessages.IsFifo(queueUrl))
+        {
+            concurrency = 1;
+            groupOf ??= _ => "default";
+        }
+        else
+        {
+            groupOf = null;
+        }
+
         long sentSoFar = 0, failed = 0;
         var inFlight = new List<Task<(int Sent, int Failed)>>(concurrency);
         await foreach (var batch in BatchAsync(messages).WithCancellation(cancellationToken))
         {
-            inFlight.Add(SendBatchAsync(sqs, queueUrl, batch, errors, cancellationToken));
+            inFlight.Add(SendBatchAsync(sqs, queueUrl, batch, groupOf, errors, cancellationToken));
             if (inFlight.Count >= concurrency)
             {
                 var done = await Task.WhenAny(inFlight);
@@ -71,7 +84,7 @@ public static class SqsBatchSender
     }
 
     static async Task<(int Sent, int Failed)> SendBatchAsync(IAmazonSQS sqs, string queueUrl, List<(long Id, string Body)> batch,
-        TextWriter errors, CancellationToken cancellationToken)
+        Func<string, string>? groupOf, TextWriter errors, CancellationToken cancellationToken)
     {
         var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
         {
@@ -80,6 +93,8 @@ public static class SqsBatchSender
             {
                 Id = m.Id.ToString(CultureInfo.InvariantCulture),
                 MessageBody = m.Body,
+                MessageGroupId = groupOf?.Invoke(m.Body),
+                MessageDeduplicationId = groupOf is null ? null : Guid.NewGuid().ToString("N"),
             }).ToList(),
         }, cancellationToken);
 

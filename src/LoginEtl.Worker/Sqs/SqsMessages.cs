@@ -16,6 +16,7 @@ public static class SqsMessages
         MessageSystemAttributeName.ApproximateFirstReceiveTimestamp,
         MessageSystemAttributeName.ApproximateReceiveCount,
         MessageSystemAttributeName.AWSTraceHeader,
+        MessageSystemAttributeName.MessageGroupId,
     ];
 
     /// <summary>

@@ -41,9 +41,13 @@ public sealed partial class SqsQueues(IAmazonSQS sqs, IOptions<SqsOptions> optio
     /// </summary>
     public TimeSpan RedeliveryHorizon => MessageRetention + DeadLetterRetention;
 
+    /// <summary>The queues are FIFO queues: a group's messages are processed one at a time, in order (see <see cref="FifoMessages"/>).</summary>
+    public bool IsFifo => FifoMessages.IsFifo(options.Value.QueueName);
+
     /// <summary>Resolves both queues; a missing one is a <see cref="StartupException"/> naming the setting.</summary>
     public async Task ResolveAsync(CancellationToken cancellationToken)
     {
+        CheckKinds(options.Value.QueueName, options.Value.DeadLetterQueueName);
         _queueUrl = await SqsQueueUrl.ResolveAsync(sqs, options.Value.QueueName, "Sqs__QueueName", cancellationToken);
         _deadLetterQueueUrl = await SqsQueueUrl.ResolveAsync(sqs, options.Value.DeadLetterQueueName, "Sqs__DeadLetterQueueName", cancellationToken);
         var attributes = await sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
@@ -76,6 +80,21 @@ public sealed partial class SqsQueues(IAmazonSQS sqs, IOptions<SqsOptions> optio
         CheckDeadLetterSize(attributes.MaximumMessageSize, deadLetterAttributes.MaximumMessageSize);
 
         WarnAboutRedrivePolicy(attributes.Attributes?.GetValueOrDefault(QueueAttributeName.RedrivePolicy));
+    }
+
+    /// <summary>
+    /// A FIFO queue's dead letters must keep their groups, which only a FIFO dead-letter queue takes, and a standard
+    /// queue's messages have no group for one to take (SQS refuses the send): both queues are FIFO, or neither.
+    /// </summary>
+    public static void CheckKinds(string queueName, string deadLetterQueueName)
+    {
+        if (FifoMessages.IsFifo(queueName) == FifoMessages.IsFifo(deadLetterQueueName))
+            return;
+        var (fifo, standard) = FifoMessages.IsFifo(queueName)
+            ? ($"{queueName} (Sqs__QueueName)", $"{deadLetterQueueName} (Sqs__DeadLetterQueueName)")
+            : ($"{deadLetterQueueName} (Sqs__DeadLetterQueueName)", $"{queueName} (Sqs__QueueName)");
+        throw new StartupException($"{fifo} is a FIFO queue and {standard} is a standard queue: a FIFO queue needs a FIFO dead-letter " +
+            "queue and a standard queue a standard one; name both with the .fifo suffix, or neither");
     }
 
     // A dead letter is the message's body and its attributes with the reason's beside them: a dead-letter queue that takes

@@ -123,7 +123,14 @@ public sealed partial class SqsReceiveEndpoint(
         {
             try
             {
-                await Task.WhenAll(batch.Messages.Select(async (message, i) => batch.Decide(i, await HandleAsync(dispatcher, message))));
+                if (queues.IsFifo)
+                {
+                    var held = await MessageGroups.ProcessAsync(batch.Messages, message => HandleAsync(dispatcher, message), batch.Decide);
+                    if (held > 0)
+                        LogGroupsHeldBack(logger, held);
+                }
+                else
+                    await Task.WhenAll(batch.Messages.Select(async (message, i) => batch.Decide(i, await HandleAsync(dispatcher, message))));
             }
             catch (Exception ex)
             {
@@ -229,7 +236,11 @@ public sealed partial class SqsReceiveEndpoint(
                 WaitTimeSeconds = poller.WaitSeconds,
                 MessageSystemAttributeNames = SqsMessages.AttributeNames,
                 MessageAttributeNames = ["All"],
-            }, _interrupted.Token); // Not the stopping token: a graceful stop lets the long poll return what SQS handed out.
+                // A FIFO queue answers a retried receive with what the lost one took, instead of locking those groups
+                // until their visibility runs out; a new id once a receive has been answered.
+                ReceiveRequestAttemptId = queues.IsFifo ? poller.AttemptId : null,
+            }, _interrupted.Token);
+            poller.Answered(); // Not the stopping token: a graceful stop lets the long poll return what SQS handed out.
             return response.Messages is { Count: > 0 } messages ? room.Take(messages) : null;
         }
         catch (Exception ex)
@@ -251,6 +262,11 @@ public sealed partial class SqsReceiveEndpoint(
         public int WaitSeconds { get; } = waitSeconds;
 
         public bool Failing { get; set; }
+
+        /// <summary>The ReceiveRequestAttemptId of this poller's receive, the same through its retries.</summary>
+        public string AttemptId { get; private set; } = Guid.NewGuid().ToString("N");
+
+        public void Answered() => AttemptId = Guid.NewGuid().ToString("N");
 
         public void Recovered()
         {
@@ -279,6 +295,9 @@ public sealed partial class SqsReceiveEndpoint(
 
     [LoggerMessage(EventId = 1016, Level = LogLevel.Critical, Message = "A batch of {Count} messages failed unexpectedly; what was not decided will be redelivered")]
     static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "{Count} messages are released behind an earlier message of their group that failed, to keep each group's order")]
+    static partial void LogGroupsHeldBack(ILogger logger, int count);
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Message {MessageId} carries a loginetl.identity attribute that does not verify; it is taken as a new message")]
     static partial void LogIdentityIgnored(ILogger logger, string messageId);

@@ -63,6 +63,39 @@ sealed class TestDatabase : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// A login role of its own with every right on this database's tables, for a test that takes a right away from the
+    /// service while it runs (the admin, which owns the tables, keeps them); its connection string.
+    /// </summary>
+    public async Task<(string Role, string ConnectionString)> CreateRoleAsync()
+    {
+        var role = $"etl_{Guid.NewGuid():N}"[..20];
+        await AdminAsync($"CREATE ROLE {role} LOGIN; GRANT CONNECT ON DATABASE {Name} TO {role}");
+        await ExecuteAsync($"GRANT USAGE ON SCHEMA public TO {role}; GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}");
+        return (role, new NpgsqlConnectionStringBuilder(ConnectionString) { Username = role }.ConnectionString);
+    }
+
+    /// <summary>Ends the role's sessions and drops it with what it owns.</summary>
+    public async Task DropRoleAsync(string role)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await AdminAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'");
+        await AdminAsync($"DROP OWNED BY {role}", Name);
+        await AdminAsync($"DROP ROLE IF EXISTS {role}");
+    }
+
+    /// <summary>Runs <paramref name="sql"/> as the admin, in the server's own database or in <paramref name="database"/>.</summary>
+    public static async Task AdminAsync(string sql, string? database = null)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Pooling = false };
+        if (database is not null)
+            builder.Database = database;
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();

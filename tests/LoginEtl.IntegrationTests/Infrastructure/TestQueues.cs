@@ -28,11 +28,15 @@ sealed class TestQueues : IAsyncDisposable
         new BasicAWSCredentials("test", "test"),
         new AmazonSQSConfig { ServiceURL = TestServices.SqsServiceUrl, AuthenticationRegion = "us-east-1" });
 
-    public static async Task<TestQueues> CreateAsync(int maxReceiveCount = 5, int visibilityTimeoutSeconds = 30, int? retentionSeconds = null)
+    /// <summary>A queue pair of its own; with <paramref name="fifo"/>, FIFO queues (<c>.fifo</c>) both.</summary>
+    public static async Task<TestQueues> CreateAsync(int maxReceiveCount = 5, int visibilityTimeoutSeconds = 30, int? retentionSeconds = null,
+        bool fifo = false)
     {
         var sqs = CreateClient();
         var name = $"logins-{Guid.NewGuid():N}";
         var deadLetterName = name + "-dlq";
+        if (fifo)
+            (name, deadLetterName) = (name + ".fifo", deadLetterName + ".fifo");
 
         var (url, deadLetterUrl) = await SqsQueuePair.CreateAsync(sqs, name, deadLetterName, maxReceiveCount,
             TimeSpan.FromSeconds(visibilityTimeoutSeconds), retentionSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
@@ -52,6 +56,31 @@ sealed class TestQueues : IAsyncDisposable
             {
                 QueueUrl = Url,
                 Entries = chunk.Select((body, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), body)).ToList(),
+            });
+            Assert.Empty(response.Failed ?? []);
+            ids.AddRange(response.Successful.OrderBy(s => int.Parse(s.Id, CultureInfo.InvariantCulture)).Select(s => s.MessageId));
+        }
+
+        return ids;
+    }
+
+    /// <summary>
+    /// Sends each body to the FIFO queue in its group, in order, one request at a time, each with a deduplication id
+    /// of its own; returns the SQS message ids in order.
+    /// </summary>
+    public async Task<List<string>> SendAsync(IEnumerable<(string Body, string Group)> messages)
+    {
+        var ids = new List<string>();
+        foreach (var chunk in messages.Chunk(10))
+        {
+            var response = await Sqs.SendMessageBatchAsync(new SendMessageBatchRequest
+            {
+                QueueUrl = Url,
+                Entries = chunk.Select((m, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.Body)
+                {
+                    MessageGroupId = m.Group,
+                    MessageDeduplicationId = Guid.NewGuid().ToString("N"),
+                }).ToList(),
             });
             Assert.Empty(response.Failed ?? []);
             ids.AddRange(response.Successful.OrderBy(s => int.Parse(s.Id, CultureInfo.InvariantCulture)).Select(s => s.MessageId));
