@@ -182,5 +182,44 @@ public class FifoTests
         }
     }
 
+    [Fact]
+    public async Task Produce_sends_to_a_fifo_queue_in_order_grouped_by_a_field_or_a_constant()
+    {
+        await using var queues = await TestQueues.CreateAsync(fifo: true);
+        var lines = Enumerable.Range(0, 30).Select(i => SampleLogins.OfUser($"u{i % 3}")).Append("not json").ToList();
+        string[] settings = [$"--Sqs:ServiceUrl={TestServices.SqsServiceUrl}", $"--Sqs:QueueName={queues.Name}"];
+
+        var byField = await Cli.RunAsync(["produce", "-", "--group-id", "user_id", .. settings], standardInput: string.Join('\n', lines) + "\n");
+        Assert.True(byField.ExitCode == 0, byField.Error);
+        var constant = await Cli.RunAsync(["produce", "-", "--group-id", "batch-7", .. settings], standardInput: lines[0] + "\n");
+        Assert.True(constant.ExitCode == 0, constant.Error);
+
+        var received = new List<Message>();
+        while (true)
+        {
+            var response = await queues.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest(queues.Url)
+            {
+                MaxNumberOfMessages = 10, WaitTimeSeconds = 0, MessageSystemAttributeNames = [MessageSystemAttributeName.MessageGroupId],
+            });
+            if (response.Messages is not { Count: > 0 } batch)
+                break;
+            received.AddRange(batch);
+            foreach (var message in batch)
+                await queues.Sqs.DeleteMessageAsync(queues.Url, message.ReceiptHandle);
+        }
+
+        Assert.Equal(32, received.Count);
+        var groups = received.GroupBy(m => m.Attributes[MessageSystemAttributeName.MessageGroupId]).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Equal(["batch-7", "u0", "u1", "u2", "unset"], groups.Keys.Order());
+        Assert.Equal(10, groups["u1"].Count);
+        Assert.Equal("not json", Assert.Single(groups["unset"]).Body);
+
+        await using var standard = await TestQueues.CreateAsync();
+        var refused = await Cli.RunAsync(["produce", "-", "--group-id", "user_id", $"--Sqs:ServiceUrl={TestServices.SqsServiceUrl}", $"--Sqs:QueueName={standard.Name}"],
+            standardInput: lines[0] + "\n");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains($"--group-id is for a FIFO queue, and {standard.Name} (Sqs__QueueName) is a standard queue", refused.Error, StringComparison.Ordinal);
+    }
+
     static async Task<long> RowsAsync(TestDatabase database) => await database.ScalarAsync<long>("SELECT count(*) FROM user_logins");
 }
