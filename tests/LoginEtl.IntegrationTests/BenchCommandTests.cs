@@ -1,7 +1,7 @@
 using System.Text.Json;
 using LoginEtl.IntegrationTests.Infrastructure;
 using LoginEtl.Worker;
-using LoginEtl.Worker.Bench;
+using LoginEtl.Bench;
 using Npgsql;
 
 namespace LoginEtl.IntegrationTests;
@@ -10,6 +10,20 @@ namespace LoginEtl.IntegrationTests;
 [Collection(IntegrationCollection.Name)]
 public class BenchCommandTests
 {
+    [Fact]
+    public async Task The_bench_prints_its_help_and_refuses_a_bad_option_in_one_line()
+    {
+        var help = await Cli.RunBenchAsync(["--help"]);
+        Assert.True(help.ExitCode == 0, help.Error);
+        foreach (var name in new[] { "--messages <N>", "--invalid-percent <P>", "--inbox-prefill <N>", "--sqs-latency-ms <N>", "--idle-seconds <S>", "--fifo-groups <N>", "--json" })
+            Assert.Contains(name, help.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(CeilingPhase.CommandName, help.Output, StringComparison.Ordinal);
+
+        var usage = await Cli.RunBenchAsync(["--messages", "many"]);
+        Assert.Equal(2, usage.ExitCode);
+        Assert.StartsWith("login-etl-bench: --messages must be a whole number", usage.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Bench_reports_every_figure_as_json_and_leaves_nothing_behind()
     {
@@ -23,7 +37,7 @@ public class BenchCommandTests
         var queuesBefore = (await sqs.ListQueuesAsync("loginetl-bench-")).QueueUrls ?? [];
 
         // 5 ms on every SQS call; one-second long polls, so that the idle phase's few seconds see several.
-        var bench = await Cli.RunAsync(["bench", "--messages", "3000", "--invalid-percent", "5", "--inbox-prefill", "20000", "--json",
+        var bench = await Cli.RunBenchAsync(["--messages", "3000", "--invalid-percent", "5", "--inbox-prefill", "20000", "--json",
             "--sqs-latency-ms", "5", "--idle-seconds", "3", "--fifo-groups", "50", "--Sqs:WaitTimeSeconds=1",
             $"--ConnectionStrings:LoginDb={database.ConnectionString}", $"--Masking:Key={Etl.NewKey()}"]);
 
@@ -33,7 +47,8 @@ public class BenchCommandTests
         var root = report.RootElement;
         Assert.Equal(3000, root.GetProperty("messages").GetInt32());
         Assert.InRange(root.GetProperty("invalid").GetInt32(), 60, 240);
-        foreach (var figure in new[] { "ceiling_msgs_per_s", "etl_msgs_per_s", "ratio", "pipeline_msgs_per_s", "peak_rss_mb", "etl_peak_rss_mb", "latency_p50_ms", "latency_p99_ms" })
+        foreach (var figure in new[] { "ceiling_msgs_per_s", "etl_msgs_per_s", "ratio", "pipeline_msgs_per_s", "peak_rss_mb", "etl_peak_rss_mb", "latency_p50_ms", "latency_p99_ms",
+                     "ceiling_cpu_us_per_msg", "etl_cpu_us_per_msg", "pipeline_cpu_us_per_msg", "cpu_overhead", "postgres_cpu_us_per_msg" })
             Assert.True(root.GetProperty(figure).GetDouble() > 0, figure);
         Assert.Equal(5, root.GetProperty("sqs_latency_ms").GetInt32());
         // At most 10 messages a receive and 10 a batch delete: 200 calls per 1000 messages is the floor.

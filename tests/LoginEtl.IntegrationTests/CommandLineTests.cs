@@ -210,7 +210,6 @@ public class CommandLineTests
         (["produce", "-"], ["<FILE>", "--group-id <FIELD|GROUP>"]),
         (["dead-letters"], []),
         (["redrive", "--max", "5"], ["--kind <KIND>", "--max <N>"]),
-        (["bench", "--messages", "100", "--json"], ["--messages <N>", "--invalid-percent <P>", "--inbox-prefill <N>", "--fifo-groups <N>", "--json"]),
         (["keygen"], ["--recovery", "--out <DIR>"]),
         (["keygen", "--recovery", "--out", "KEYS"], ["--recovery", "--out <DIR>"]),
         (["unmask", "enc:k1:AAAA"], ["<VALUE>", "--private-key <FILE>"]),
@@ -309,7 +308,6 @@ public class CommandLineTests
     [InlineData("frobnicate", "'frobnicate'")]
     [InlineData("produce", "missing")]
     [InlineData("produce - extra", "'extra'")]
-    [InlineData("bench --messages many", "--messages must be a whole number")]
     [InlineData("redrive --max 0", "--max must be a whole number of at least 1")]
     [InlineData("keygen --recovery", "--recovery needs --out")]
     public async Task A_usage_error_is_one_line_and_exit_2_and_does_nothing(string line, string named)

@@ -216,7 +216,7 @@ public partial class DeploymentConsistencyTests
             .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.TrimEnd('\\'));
 
         Assert.NotEmpty(image);
-        Assert.Equal(image.OrderBy(s => s.Key), LoginEtl.Worker.Bench.EtlProcess.ImageGcSettings.OrderBy(s => s.Key));
+        Assert.Equal(image.OrderBy(s => s.Key), LoginEtl.Bench.EtlProcess.ImageGcSettings.OrderBy(s => s.Key));
     }
 
     [Fact]

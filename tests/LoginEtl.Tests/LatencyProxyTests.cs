@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using LoginEtl.Worker.Bench;
+using LoginEtl.Bench;
 
 namespace LoginEtl.Tests;
 

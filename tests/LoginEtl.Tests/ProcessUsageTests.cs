@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using LoginEtl.Worker.Bench;
+using LoginEtl.Bench;
 
 namespace LoginEtl.Tests;
 
@@ -24,5 +24,22 @@ public class ProcessUsageTests
 
         var peakAfter = ProcessUsage.PeakResidentMegabytes();
         Assert.True(peakAfter - peakBefore >= 100, $"peak {peakBefore:F0} MiB before the block, {peakAfter:F0} MiB after it was freed");
+    }
+
+    [Fact]
+    public void The_cpu_time_read_from_proc_is_the_process_own_and_counts_every_process_of_a_name()
+    {
+        var spin = DateTime.UtcNow.AddMilliseconds(300);
+        while (DateTime.UtcNow < spin)
+        {
+        }
+
+        var own = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var read = ProcStat.CpuOf(Environment.ProcessId)!.Value;
+        // /proc counts in hundredths of a second.
+        Assert.InRange(read.TotalSeconds, own.TotalSeconds - 0.1, own.TotalSeconds + 0.1);
+        var name = File.ReadAllText("/proc/self/comm").TrimEnd('\n');
+        Assert.True(ProcStat.CpuOfAll(name) >= read - TimeSpan.FromSeconds(0.02), $"all {name} processes used less than this one");
+        Assert.Null(ProcStat.CpuOf(int.MaxValue));
     }
 }

@@ -17,15 +17,18 @@ static partial class LoginEtlCommandLine
     public const int Failed = 1;
     public const int Usage = 2;
 
-    public static async Task<int> InvokeAsync(string[] args)
+    public static Task<int> InvokeAsync(string[] args) => InvokeAsync(args, settings => new LoginEtlRootCommand(settings), "login-etl");
+
+    /// <summary>Runs the command line of <paramref name="program"/>, whose root command <paramref name="rootFor"/> makes from the settings.</summary>
+    public static async Task<int> InvokeAsync(string[] args, Func<string[], RootCommand> rootFor, string program)
     {
         var (settings, arguments) = SettingArguments.Split(args);
         // No response files: an argument that starts with @ (a file to produce, say) is taken as it is.
-        var parsed = new LoginEtlRootCommand(settings).Parse(arguments, new ParserConfiguration { ResponseFileTokenReplacer = null });
-        var command = CommandLineOf(parsed.CommandResult);
+        var parsed = rootFor(settings).Parse(arguments, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var command = CommandLineOf(parsed.CommandResult, program);
         if (parsed.Action is ParseErrorAction)
         {
-            await Console.Error.WriteLineAsync($"login-etl: {OneLine(string.Join(" ", parsed.Errors.Select(e => e.Message)))} See '{command} --help'.");
+            await Console.Error.WriteLineAsync($"{program}: {OneLine(string.Join(" ", parsed.Errors.Select(e => e.Message)))} See '{command} --help'.");
             return Usage;
         }
 
@@ -40,7 +43,7 @@ static partial class LoginEtlCommandLine
         }
         catch (Exception ex)
         {
-            await Console.Error.WriteLineAsync($"login-etl: {FailureOf(ex, command)}");
+            await Console.Error.WriteLineAsync($"{program}: {FailureOf(ex, command)}");
             return Failed;
         }
     }
@@ -53,8 +56,8 @@ static partial class LoginEtlCommandLine
         _ => $"{command} failed: {OneLine(exception.Message)}",
     };
 
-    static string CommandLineOf(CommandResult result) =>
-        result.Parent is CommandResult parent ? $"{CommandLineOf(parent)} {result.Command.Name}" : "login-etl";
+    static string CommandLineOf(CommandResult result, string program) =>
+        result.Parent is CommandResult parent ? $"{CommandLineOf(parent, program)} {result.Command.Name}" : program;
 
     static string OneLine(string text) => LineBreaks().Replace(text.Trim(), " ");
 

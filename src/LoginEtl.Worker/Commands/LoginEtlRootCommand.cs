@@ -21,8 +21,6 @@ sealed class LoginEtlRootCommand : RootCommand
         Subcommands.Add(new ProduceCommand(settings));
         Subcommands.Add(new DeadLettersCommand(settings));
         Subcommands.Add(new RedriveCommand(settings));
-        Subcommands.Add(new BenchCommand(settings));
-        Subcommands.Add(new BenchEtlProcessCommand(settings));
         Subcommands.Add(new KeygenCommand());
         Subcommands.Add(new UnmaskCommand(settings));
     }

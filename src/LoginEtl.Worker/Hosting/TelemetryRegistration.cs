@@ -45,7 +45,8 @@ public static class TelemetryRegistration
             .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "login-etl", serviceVersion: ServiceVersion))
             .WithMetrics(metrics =>
             {
-                metrics.AddRuntimeInstrumentation().AddPrometheusExporter();
+                // No cached answer: Prometheus scrapes a replica every 15 to 30 s, and a reading should be the counters' now.
+                metrics.AddRuntimeInstrumentation().AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
                 metrics.AddView(instrument => new MetricStreamConfiguration
                 {
                     TagKeys = instrument.Meter.Name == "Npgsql" ? NpgsqlMetricAttributes : null,

@@ -9,9 +9,14 @@ static class Cli
 
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static async Task<Result> RunAsync(string[] arguments, string? standardInput = null, IDictionary<string, string?>? environment = null)
+    /// <summary>Runs <c>login-etl-bench</c>, the benchmark beside the service.</summary>
+    public static Task<Result> RunBenchAsync(string[] arguments) =>
+        RunAsync(arguments, assembly: typeof(LoginEtl.Bench.BenchCommand).Assembly.Location);
+
+    public static async Task<Result> RunAsync(string[] arguments, string? standardInput = null, IDictionary<string, string?>? environment = null,
+        string? assembly = null)
     {
-        using var process = Process.Start(LoginEtlLauncher.StartInfo(arguments, environment))!;
+        using var process = Process.Start(LoginEtlLauncher.StartInfo(arguments, environment, assembly))!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (standardInput is not null)

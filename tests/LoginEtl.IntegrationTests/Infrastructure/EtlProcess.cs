@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using LoginEtl.Worker.Bench;
+using LoginEtl.Bench;
 
 namespace LoginEtl.IntegrationTests.Infrastructure;
 

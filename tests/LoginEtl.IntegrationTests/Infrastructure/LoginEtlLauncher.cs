@@ -9,9 +9,10 @@ static class LoginEtlLauncher
     /// <summary>
     /// <c>dotnet login-etl.dll ARGUMENTS</c> with the test's environment, less the connection string and the masking
     /// key a shell may hold (a test passes only what it says), plus <paramref name="environment"/> (a null value removes
-    /// the variable).
+    /// the variable). With <paramref name="assembly"/>, that program instead (the benchmark's).
     /// </summary>
-    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, IEnumerable<KeyValuePair<string, string?>>? environment = null)
+    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, IEnumerable<KeyValuePair<string, string?>>? environment = null,
+        string? assembly = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -19,7 +20,7 @@ static class LoginEtlLauncher
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
+        start.ArgumentList.Add(assembly ?? typeof(RunCommand).Assembly.Location);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
 

@@ -1,4 +1,4 @@
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>
 /// The etl: <c>run --drain</c> over the traffic on the benchmark's queue, in a process of its own
@@ -9,6 +9,9 @@ static class EtlPhase
 {
     const int WarmUpMessages = 50_000;
 
+    /// <summary>How many messages the etl, and the ceiling, warm up on before they are measured.</summary>
+    public static int WarmUpCount(BenchEnvironment bench) => Math.Min(bench.MessageCount, WarmUpMessages);
+
     /// <summary>Drains the benchmark's queue (filled by the caller); returns what the etl process measured.</summary>
     /// <remarks>
     /// Part of the traffic goes onto the queue first, again, and the process drains it untimed: the ceiling's SQS calls
@@ -18,7 +21,7 @@ static class EtlPhase
     /// </remarks>
     public static async Task<EtlReport> MeasureAsync(BenchEnvironment bench, int valid, int invalid)
     {
-        var warmUp = bench.Traffic().Take(Math.Min(bench.MessageCount, WarmUpMessages)).ToList();
+        var warmUp = bench.Traffic().Take(WarmUpCount(bench)).ToList();
         bench.Report($"etl: {warmUp.Count} messages to warm up on, then the {bench.MessageCount} on the queue");
         await bench.SendAsync(bench.QueueUrl, warmUp.Select(m => m.Body));
         await bench.Database.EnsureIsolatedAsync();

@@ -1,4 +1,4 @@
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>
 /// Measures, in one run and side by side: the SQS ceiling (the same pollers receiving and deleting with no
@@ -27,7 +27,7 @@ sealed class BenchRunner(string[] configurationArgs, BenchSettings settings, Tex
         var etl = (etlReport.Rate, CpuMicroseconds: etlReport.CpuSeconds * 1e6 / etlReport.Received);
         var inboxMegabytesPerMillion = (await bench.Database.InboxBytesAsync() - inboxBefore) / (double)(await bench.Database.CountInboxAsync() - inboxEntriesBefore);
         var callsPerThousand = etlReport.SqsRequests.Values.Sum() * 1000.0 / etlReport.Received;
-        bench.Report($"etl: {etl.Rate:F0} messages/s, {etl.CpuMicroseconds:F0} us of CPU each, peak RSS {etlReport.PeakRssMegabytes:F0} MB, "
+        bench.Report($"etl: {etl.Rate:F0} messages/s, {etl.CpuMicroseconds:F0} us of CPU each (PostgreSQL {etlReport.PostgresCpuMicroseconds:F0} us a row), peak RSS {etlReport.PeakRssMegabytes:F0} MB, "
             + $"{callsPerThousand:F0} SQS calls per 1000 messages; inbox {inboxMegabytesPerMillion:F0} MB per million messages; sending {messageCount} messages again");
         await bench.SendAsync(bench.QueueUrl, bench.Traffic().Select(m => m.Body));
         var after = await CeilingPhase.MeasureAsync(bench, "after the etl");
@@ -53,6 +53,8 @@ sealed class BenchRunner(string[] configurationArgs, BenchSettings settings, Tex
         {
             Prefilled = prefilled,
             Fifo = fifo,
+            CpuOverhead = Math.Round(etl.CpuMicroseconds / ceiling.CpuMicroseconds, 3),
+            PostgresCpuMicroseconds = Math.Round(etlReport.PostgresCpuMicroseconds, 1),
         };
     }
 }

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>
 /// A TCP proxy on 127.0.0.1 in front of the SQS endpoint that holds every byte a client sends for a fixed time

@@ -1,14 +1,14 @@
 using System.CommandLine;
 using System.Text.Json;
-using LoginEtl.Worker.Bench;
+using LoginEtl.Worker.Commands;
 
-namespace LoginEtl.Worker.Commands;
+namespace LoginEtl.Bench;
 
 /// <summary>
-/// <c>login-etl bench [--messages N] [--invalid-percent P] [--inbox-prefill N] [--fifo-groups N...] [--json]</c>: the throughput and latency benchmark,
+/// <c>login-etl-bench [--messages N] [--invalid-percent P] [--inbox-prefill N] [--fifo-groups N...] [--json]</c>: the throughput and latency benchmark,
 /// against the configured PostgreSQL and SQS (on queues and a schema of its own).
 /// </summary>
-sealed class BenchCommand : Command
+sealed class BenchCommand : RootCommand
 {
     readonly Option<int> _messages = new("--messages")
     {
@@ -58,13 +58,17 @@ sealed class BenchCommand : Command
     readonly Option<bool> _json = new("--json") { Description = "Print one JSON line instead of a table." };
 
     public BenchCommand(string[] settings)
-        : base("bench", "Measure the SQS ceiling, the etl, the pipeline and latency side by side, on queues and a schema of its own.")
+        : base("""
+            Measures the SQS ceiling, the etl (the built login-etl, run draining in a process of its own), the pipeline and
+            latency side by side, on queues and a schema of its own. Settings as login-etl's: --Section:Key=value anywhere.
+            """)
     {
         Options.Add(_messages);
         Options.Add(_invalidPercent);
         Options.Add(_inboxPrefill);
         Options.Add(_sqsLatency);
         Options.Add(_idleSeconds);
+        Subcommands.Add(CeilingPhase.Command());
         Options.Add(_fifoGroups);
         Options.Add(_json);
         _fifoGroups.Validators.Add(result =>

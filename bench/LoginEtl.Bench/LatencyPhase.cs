@@ -4,7 +4,7 @@ using System.Globalization;
 using Amazon.SQS.Model;
 using LoginEtl.Worker.Telemetry;
 
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>
 /// The latency from SentTimestamp to commit, p50 and p99, under a steady load of valid messages at a given rate, as the

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>What <c>login-etl bench</c> measured; serialized as its --json line.</summary>
 public sealed record BenchResult(
@@ -27,6 +27,14 @@ public sealed record BenchResult(
     [property: JsonPropertyName("etl_sqs_calls")] IReadOnlyDictionary<string, long> EtlSqsCalls,
     [property: JsonPropertyName("idle_receives_per_hour")] double IdleReceivesPerHour)
 {
+    /// <summary>The etl's CPU per message over the ceiling's, both in processes of their own: what LoginEtl adds to receiving and deleting.</summary>
+    [JsonPropertyName("cpu_overhead")]
+    public double CpuOverhead { get; init; }
+
+    /// <summary>The local PostgreSQL server's CPU per row stored during the etl phase, all its processes.</summary>
+    [JsonPropertyName("postgres_cpu_us_per_msg")]
+    public double PostgresCpuMicroseconds { get; init; }
+
     /// <summary>The etl with a prefilled inbox (<c>--inbox-prefill N</c>); null without it.</summary>
     [JsonPropertyName("inbox_prefilled")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -39,14 +47,15 @@ public sealed record BenchResult(
 
     public string ToTable() => $"""
         messages                 {Messages} ({Invalid} invalid), {Pollers} pollers, {SqsLatencyMilliseconds} ms added to each SQS call
-        ceiling (receive+delete) {CeilingMessagesPerSecond,10:F0} messages/s  {CeilingCpuMicroseconds,6:F0} us CPU/message in this process
+        ceiling (receive+delete) {CeilingMessagesPerSecond,10:F0} messages/s  {CeilingCpuMicroseconds,6:F1} us CPU/message (a process of its own)
           before / after the etl {CeilingBeforeMessagesPerSecond,10:F0} / {CeilingAfterMessagesPerSecond:F0} messages/s
-        etl (run --drain)        {EtlMessagesPerSecond,10:F0} messages/s  {EtlCpuMicroseconds,6:F0} us CPU/message
-        etl / ceiling            {Ratio,10:F2}
+        etl (run --drain)        {EtlMessagesPerSecond,10:F0} messages/s  {EtlCpuMicroseconds,6:F1} us CPU/message
+        etl / ceiling            {Ratio,10:F2} (rate), {CpuOverhead:F2} (CPU per message)
+        PostgreSQL during etl    {PostgresCpuMicroseconds,10:F1} us CPU/row
         etl process peak RSS     {EtlPeakRssMegabytes,10:F0} MB
         etl SQS calls            {SqsCallsPerThousand,10:F0} per 1000 messages ({string.Join(", ", EtlSqsCalls.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))})
         idle replica             {IdleReceivesPerHour,10:F0} receives per hour
-        pipeline (no SQS)        {PipelineMessagesPerSecond,10:F0} messages/s  {PipelineCpuMicroseconds,6:F0} us CPU/message
+        pipeline (no SQS)        {PipelineMessagesPerSecond,10:F0} messages/s  {PipelineCpuMicroseconds,6:F1} us CPU/message
         bench process peak RSS   {PeakRssMegabytes,10:F0} MB
         latency at {LatencyLoadMessagesPerSecond:F0} messages/s: p50 {LatencyP50Milliseconds:F0} ms, p99 {LatencyP99Milliseconds:F0} ms (SentTimestamp to commit)
         inbox on disk            {InboxMegabytesPerMillion,10:F1} MB per million messages

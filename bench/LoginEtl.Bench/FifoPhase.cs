@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using LoginEtl.Worker.Sqs;
 
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>
 /// The etl on a FIFO queue, once for each number of groups asked for (<c>--fifo-groups</c>): the same traffic, message
@@ -22,10 +22,10 @@ static class FifoPhase
             var (queueUrl, deadLetterUrl) = await bench.CreateQueuesAsync(name);
             try
             {
-                var warmUp = bench.Traffic().Take(Math.Min(bench.MessageCount, WarmUpMessages)).Select(m => m.Body);
-                bench.Report($"fifo, {groups} group(s): sending {WarmUpMessages} messages to warm up on and {bench.MessageCount} to measure");
-                await bench.SendAsync(queueUrl, warmUp.Concat(bench.Traffic().Select(m => m.Body)), groups);
-                var report = await EtlProcess.RunAsync(bench, WarmUpMessages, name);
+                var warmUp = Math.Min(bench.MessageCount, WarmUpMessages);
+                bench.Report($"fifo, {groups} group(s): sending {warmUp} messages to warm up on and {bench.MessageCount} to measure");
+                await bench.SendAsync(queueUrl, bench.Traffic().Take(warmUp).Concat(bench.Traffic()).Select(m => m.Body), groups);
+                var report = await EtlProcess.RunAsync(bench, warmUp, name);
                 var cpu = report.CpuSeconds * 1e6 / report.Received;
                 bench.Report($"fifo, {groups} group(s): {report.Rate:F0} messages/s, {cpu:F0} us of CPU each");
                 results.Add(new FifoResult(groups, Math.Round(report.Rate), Math.Round(cpu, 1)));

@@ -1,6 +1,6 @@
 using LoginEtl.Worker.Telemetry;
 
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>
 /// One replica on an empty queue: how many receives it makes, counted over <c>--idle-seconds</c> from its start and

@@ -3,7 +3,7 @@ using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Persistence;
 using LoginEtl.Worker.Sqs;
 
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>
 /// The pipeline without SQS: the traffic from memory through what the receive endpoint does with a body (the reader's

@@ -5,7 +5,7 @@ using LoginEtl.Worker.Sqs;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>
 /// What every phase of the benchmark works on: queues and a database schema of the benchmark's own (the configured
@@ -43,6 +43,9 @@ sealed class BenchEnvironment : IAsyncDisposable
     public string DeadLetterUrl { get; private set; } = "";
 
     public BenchDatabase Database { get; private set; } = null!;
+
+    /// <summary>Where the benchmark's own processes reach SQS: through the latency proxy when there is one.</summary>
+    public string? ServiceUrlForProcesses => _latencyProxy?.Url ?? SqsOptions.ServiceUrl;
 
     public string QueueName => $"loginetl-bench-{_runId}";
 

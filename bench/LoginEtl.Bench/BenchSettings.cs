@@ -1,4 +1,4 @@
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>What <c>login-etl bench</c> was asked to measure.</summary>
 /// <param name="Messages">Messages in each measured phase.</param>

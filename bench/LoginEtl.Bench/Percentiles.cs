@@ -1,4 +1,4 @@
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 static class Percentiles
 {

@@ -2,7 +2,7 @@ using LoginEtl.Worker.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>
 /// The benchmark's own schema in the configured database: created and migrated at start, dropped at the end. Every

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>What a process costs: its CPU time over a phase, and its peak resident set as Linux reports it.</summary>
 public static class ProcessUsage

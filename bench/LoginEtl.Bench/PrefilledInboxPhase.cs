@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using LoginEtl.Worker.Persistence;
 
-namespace LoginEtl.Worker.Bench;
+namespace LoginEtl.Bench;
 
 /// <summary>
 /// The etl again with the inbox holding <c>--inbox-prefill</c> entries spread over a full window, between two etl runs on

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LoginEtl.Worker.Hosting;
+using LoginEtl.Worker.Telemetry;
+
+namespace LoginEtl.Bench;
+
+/// <summary>
+/// The etl as a replica runs it: the built <c>login-etl run --drain</c> in a process of its own, with the image's
+/// collector settings, its probes' endpoint listening and probed as in a pod. It is measured from outside, as an
+/// operator would: its counters read from its <c>/metrics</c>, its CPU and peak resident set from <c>/proc</c>, ten
+/// times a second. The measurement starts once <c>--warm-up</c> messages were received and ends at the last reading
+/// where a message was settled; its peak resident set is the whole process's, start and warm-up included.
+/// </summary>
+static class EtlProcess
+{
+    /// <summary>
+    /// The collector's settings the image gives a replica (Dockerfile), which the runtime takes from the environment
+    /// only: the etl process runs with them, unless the benchmark's own environment sets them, so that its peak is
+    /// what a replica's would be.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> ImageGcSettings = new Dictionary<string, string>
+    {
+        ["DOTNET_GCgen0size"] = "0x400000",
+        ["DOTNET_GCRegionSize"] = "0x100000",
+    };
+
+    static readonly TimeSpan ReadEvery = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Starts the etl on the benchmark's queue (or <paramref name="queueName"/>), drains it, and says what it cost.</summary>
+    public static async Task<EtlReport> RunAsync(BenchEnvironment bench, int warmUpMessages, string? queueName = null)
+    {
+        var port = FreePort();
+        var start = LoginEtl(["run", "--drain", .. bench.SettingArguments(queueName), $"--Health:Port={port}"]);
+        foreach (var (name, value) in ImageGcSettings)
+            start.Environment.TryAdd(name, value);
+
+        using var process = Process.Start(start)!;
+        var output = new OutputTail();
+        process.OutputDataReceived += (_, e) => output.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => output.Add(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(3) };
+        Reading? mark = null, last = null;
+        double peakRss = 0;
+        var started = Stopwatch.GetTimestamp();
+        await using (bench.Progress(() => $"etl: login-etl run --drain (process {process.Id}) {last?.Received ?? 0} received ({Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s)"))
+        using (var exited = new CancellationTokenSource())
+        {
+            var probing = ProbeAsync(client, exited.Token);
+            while (!process.HasExited)
+            {
+                await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(ReadEvery));
+                if (await ReadAsync(client, process.Id) is not { } reading)
+                    continue;
+                peakRss = Math.Max(peakRss, ProcessUsage.PeakResidentBytes($"/proc/{process.Id}/status") ?? 0);
+                if (mark is null && reading.Received >= warmUpMessages)
+                    mark = reading;
+                if (last is null || reading.Settled != last.Settled)
+                    last = reading;
+            }
+
+            await exited.CancelAsync();
+            await probing;
+        }
+
+        if (process.ExitCode != 0)
+            throw new StartupException($"login-etl run --drain exited with {process.ExitCode}: {output}");
+        if (mark is null || last is null || last.Received <= mark.Received)
+            throw new StartupException($"login-etl run --drain ended before {warmUpMessages} messages were received: {output}");
+        var calls = last.SqsRequests.Select(c => (c.Key, Count: c.Value - mark.SqsRequests.GetValueOrDefault(c.Key)))
+            .Where(c => c.Count > 0)
+            .ToDictionary(c => c.Key, c => c.Count, StringComparer.Ordinal);
+        return new EtlReport(last.Received - mark.Received, (last.At - mark.At).TotalSeconds, (last.Cpu - mark.Cpu).TotalSeconds,
+            peakRss / 1024 / 1024, calls)
+        {
+            PostgresCpuMicroseconds = (last.Postgres - mark.Postgres).TotalMicroseconds / Math.Max(1, last.Stored - mark.Stored),
+        };
+    }
+
+    /// <summary>The built login-etl with <paramref name="arguments"/>: its own executable beside this one, as the image runs it.</summary>
+    public static ProcessStartInfo LoginEtl(IEnumerable<string> arguments)
+    {
+        var assembly = typeof(LoginEtlHost).Assembly.Location;
+        var executable = Path.ChangeExtension(assembly, null);
+        var start = File.Exists(executable)
+            ? new ProcessStartInfo(executable)
+            : new ProcessStartInfo("dotnet") { ArgumentList = { assembly } };
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        return start;
+    }
+
+    // One reading: the counters the service exports, and the process's CPU time read right after them.
+    static async Task<Reading?> ReadAsync(HttpClient client, int pid)
+    {
+        string text;
+        try
+        {
+            text = await client.GetStringAsync("metrics");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null; // Not listening yet, or gone.
+        }
+
+        var at = Stopwatch.GetTimestamp();
+        if (ProcStat.CpuOf(pid) is not { } cpu)
+            return null;
+        // Every PostgreSQL process (the etl's backends, WAL writer, checkpointer...), the server being on this machine;
+        // the etl's backends live as long as its connection pool, so from before the mark to after the last reading.
+        var postgres = ProcStat.CpuOfAll("postgres");
+        var metrics = PrometheusText.Parse(text);
+        return new Reading(TimeSpan.FromTicks((long)(at * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)), cpu, postgres,
+            (long)metrics.Sum("loginetl_messages_received_total"), (long)metrics.Sum("loginetl_messages_stored_total"),
+            (long)(metrics.Sum("loginetl_messages_stored_total") + metrics.Sum("loginetl_messages_duplicates_total")
+                + metrics.Sum("loginetl_messages_dead_lettered_total") + metrics.Sum("loginetl_messages_redelivered_total")),
+            metrics.SumBy("loginetl_sqs_requests_total", "rpc_method").ToDictionary(c => c.Key, c => (long)c.Value, StringComparer.Ordinal));
+    }
+
+    sealed record Reading(TimeSpan At, TimeSpan Cpu, TimeSpan Postgres, long Received, long Stored, long Settled, IReadOnlyDictionary<string, long> SqsRequests);
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    // The readiness probe every 5 s, as the Deployment's: its requests run code, and hold memory, a replica's does.
+    static async Task ProbeAsync(HttpClient client, CancellationToken exited)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(exited))
+            {
+                try
+                {
+                    using var _ = await client.GetAsync("health/ready", exited);
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet, or gone: the process's exit code tells.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    // The last lines a failed process wrote, for the error.
+    sealed class OutputTail
+    {
+        readonly Queue<string> _lines = new();
+
+        public void Add(string? line)
+        {
+            if (line is null)
+                return;
+            lock (_lines)
+            {
+                _lines.Enqueue(line);
+                if (_lines.Count > 20)
+                    _lines.Dequeue();
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (_lines)
+                return string.Join(" | ", _lines);
+        }
+    }
+}
+
+/// <summary>What the etl process measured over the measured drain.</summary>
+public sealed record EtlReport(
+    [property: JsonPropertyName("received")] long Received,
+    [property: JsonPropertyName("busy_s")] double BusySeconds,
+    [property: JsonPropertyName("cpu_s")] double CpuSeconds,
+    [property: JsonPropertyName("peak_rss_mb")] double PeakRssMegabytes,
+    [property: JsonPropertyName("sqs_requests")] IReadOnlyDictionary<string, long> SqsRequests)
+{
+    public double Rate => Received / BusySeconds;
+
+    /// <summary>The local PostgreSQL server's CPU time per row stored over the measured drain, in microseconds.</summary>
+    [JsonPropertyName("postgres_cpu_us_per_msg")]
+    public double PostgresCpuMicroseconds { get; init; }
+}
