@@ -32,7 +32,8 @@ public sealed partial class LoginEventConsumer(LoginReader reader, LoginMasking 
             MaskedDeviceId = masked.MaskedDeviceId,
             Locale = login.Locale,
             AppVersion = login.AppVersion,
-            CreateDate = DateOnly.FromDateTime(delivery.Identity.FirstSentAt.UtcDateTime),
+            // When the event was published, as its envelope says; else when the message was first sent.
+            CreateDate = DateOnly.FromDateTime((read.PublishedAt ?? delivery.Identity.FirstSentAt).UtcDateTime),
         };
 
         var outcome = await writer.WriteAsync(delivery.Identity, row, masked.Recovery);
