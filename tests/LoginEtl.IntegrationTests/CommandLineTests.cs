@@ -207,7 +207,7 @@ public class CommandLineTests
         (["migrate"], ["--wait <SECONDS>"]),
         (["run"], ["--drain"]),
         (["run", "--drain"], ["--drain"]),
-        (["produce", "-"], ["<FILE>"]),
+        (["produce", "-"], ["<FILE>", "--envelope <sns|eventbridge>"]),
         (["dead-letters"], []),
         (["redrive", "--max", "5"], ["--kind <KIND>", "--max <N>"]),
         (["bench", "--messages", "100", "--json"], ["--messages <N>", "--invalid-percent <P>", "--inbox-prefill <N>", "--json"]),

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LoginEtl.Testing;
+using LoginEtl.Worker.Commands;
 using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Logins;
 using LoginEtl.Worker.Masking;
@@ -230,6 +231,28 @@ public class EnvelopeTests
         Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
 
         Assert.Equal(error is null ? [] : [error], results.Select(r => r.ErrorMessage));
+    }
+
+    [Theory]
+    [InlineData(ProducedEnvelope.Sns, "2026-05-04T03:02:01.2500000+00:00")]
+    [InlineData(ProducedEnvelope.EventBridge, "2026-05-04T03:02:01.0000000+00:00")]
+    public void A_line_produced_in_an_envelope_is_read_as_its_login_published_when_it_was_sent(string envelope, string published)
+    {
+        var wrap = ProducedEnvelope.For(envelope, new FixedTime(new DateTimeOffset(2026, 5, 4, 3, 2, 1, 250, TimeSpan.Zero)));
+
+        var read = Reader.Read(wrap(Login), MaxBodyBytes, BodyShapes.Auto, out var utf8);
+
+        Assert.Null(read.Rejection);
+        Assert.Equal("u-1", read.Login!.UserId);
+        Assert.Equal(DateTimeOffset.Parse(published, System.Globalization.CultureInfo.InvariantCulture), read.PublishedAt);
+        Assert.Equal(Login, Encoding.UTF8.GetString(utf8!));
+        Assert.Equal(envelope == ProducedEnvelope.Sns, read.Notification is not null);
+        Assert.Equal("{}", ProducedEnvelope.For(null, TimeProvider.System)("{}"));
+    }
+
+    sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     // Hostile bodies as the login inside an envelope, and envelopes whose own keys are hostile: each read is a login or

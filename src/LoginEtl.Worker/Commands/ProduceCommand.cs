@@ -16,14 +16,21 @@ sealed class ProduceCommand : Command
 
     readonly Argument<string> _file = new("FILE") { Description = "The file to send, one message per line; - for standard input." };
 
+    readonly Option<string> _envelope = new Option<string>("--envelope")
+    {
+        Description = "Wrap each line as SNS (raw message delivery off) or EventBridge would deliver it, the time now.",
+        HelpName = "sns|eventbridge",
+    }.AcceptOnlyFromAmong(ProducedEnvelope.Sns, ProducedEnvelope.EventBridge);
+
     public ProduceCommand(string[] settings)
         : base("produce", "Send one message per line of FILE to Sqs__QueueName, the line as the body (empty lines are skipped).")
     {
         Arguments.Add(_file);
-        SetAction(parsed => RunAsync(parsed.GetRequiredValue(_file), settings));
+        Options.Add(_envelope);
+        SetAction(parsed => RunAsync(parsed.GetRequiredValue(_file), ProducedEnvelope.For(parsed.GetValue(_envelope), TimeProvider.System), settings));
     }
 
-    static async Task<int> RunAsync(string path, string[] configurationArgs)
+    static async Task<int> RunAsync(string path, Func<string, string> wrap, string[] configurationArgs)
     {
         using var host = SqsCommandHost.Create(configurationArgs);
         var queueUrl = await host.QueueUrlAsync();
@@ -36,7 +43,7 @@ sealed class ProduceCommand : Command
         {
             try
             {
-                result = await SqsBatchSender.SendAsync(host.Sqs, queueUrl, ReadAsync(input, lines), ConcurrentBatches, Console.Error,
+                result = await SqsBatchSender.SendAsync(host.Sqs, queueUrl, ReadAsync(input, lines).Select(m => (m.Id, wrap(m.Body))), ConcurrentBatches, Console.Error,
                     sentSoFar => Volatile.Write(ref sent, sentSoFar));
             }
             catch (Exception ex) when (SqsFailures.IsTransient(ex))
