@@ -9,7 +9,12 @@ namespace LoginEtl.Worker.Consumers;
 /// </summary>
 public sealed class HttpSnsCertificateSource : ISnsCertificateSource, IDisposable
 {
-    readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) };
+    // No redirect: it could lead off the SNS host that was checked. A certificate is a few KiB.
+    readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false })
+    {
+        Timeout = TimeSpan.FromSeconds(10),
+        MaxResponseContentBufferSize = 64 * 1024,
+    };
 
     public async Task<X509Certificate2> GetAsync(Uri url, CancellationToken cancellationToken)
     {
