@@ -123,12 +123,9 @@ sealed class BenchEnvironment : IAsyncDisposable
     public async Task SendAsync(string queueUrl, IEnumerable<string> bodies, int groups = 1)
     {
         var sent = 0L;
-        var index = 0L;
         await using var progress = Progress(() => $"{Volatile.Read(ref sent)} messages sent so far");
-        // Bodies go out in order, one request at a time to a FIFO queue: the next body's group is the next index's.
-        var result = await SqsBatchSender.SendAsync(_sqs, queueUrl, bodies.Select((b, i) => ((long)i, b)).ToAsyncEnumerable(),
-            SqsOptions.Pollers, _progress, sentSoFar => Volatile.Write(ref sent, sentSoFar),
-            _ => $"g{index++ % groups}");
+        var result = await SqsBatchSender.SendAsync(_sqs, queueUrl, bodies.Select((b, i) => ((long)i, b, (string?)$"g{i % groups}")).ToAsyncEnumerable(),
+            SqsOptions.Pollers, _progress, sentSoFar => Volatile.Write(ref sent, sentSoFar));
         if (result.Failed > 0)
             throw new StartupException($"{result.Failed} messages could not be sent to the benchmark queue");
     }

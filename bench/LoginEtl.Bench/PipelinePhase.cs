@@ -32,7 +32,7 @@ static class PipelinePhase
                 while (NextBody() is { } body)
                 {
                     // An invalid body is a rejection here, not stored, as the ETL would dead-letter it.
-                    var read = reader.Read(body, bench.SqsOptions.MaxBodyBytes, out var utf8);
+                    var read = reader.Read(body, bench.SqsOptions.MaxBodyBytes, bench.SqsOptions.AcceptedShapes, out var utf8);
                     if (read.Rejection is not null)
                         continue;
                     var (id, now) = (Guid.NewGuid().ToString(), DateTimeOffset.UtcNow);

@@ -207,7 +207,7 @@ public class CommandLineTests
         (["migrate"], ["--wait <SECONDS>"]),
         (["run"], ["--drain"]),
         (["run", "--drain"], ["--drain"]),
-        (["produce", "-"], ["<FILE>", "--group-id <FIELD|GROUP>"]),
+        (["produce", "-"], ["<FILE>", "--group-id <FIELD|GROUP>", "--envelope <sns|eventbridge>"]),
         (["dead-letters"], []),
         (["redrive", "--max", "5"], ["--kind <KIND>", "--max <N>"]),
         (["keygen"], ["--recovery", "--out <DIR>"]),

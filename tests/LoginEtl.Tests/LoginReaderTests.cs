@@ -15,7 +15,7 @@ public class LoginReaderTests
     [
         InvalidKinds.TooLarge, InvalidKinds.MalformedJson, InvalidKinds.DuplicateProperty, InvalidKinds.Comment,
         InvalidKinds.TrailingComma, InvalidKinds.NotAnObject, InvalidKinds.WrongType, InvalidKinds.MissingField,
-        InvalidKinds.EmptyField, InvalidKinds.TooLong, InvalidKinds.InvalidText, InvalidKinds.InvalidAppVersion,
+        InvalidKinds.EmptyField, InvalidKinds.TooLong, InvalidKinds.InvalidText, InvalidKinds.InvalidAppVersion, InvalidKinds.Envelope,
     ];
 
     static LoginReader Reader(string mode = MaskingModes.Hash) =>

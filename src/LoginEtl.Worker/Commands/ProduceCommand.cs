@@ -24,20 +24,28 @@ sealed class ProduceCommand : Command
         HelpName = "FIELD|GROUP",
     };
 
+    readonly Option<string> _envelope = new Option<string>("--envelope")
+    {
+        Description = "Wrap each line as SNS (raw message delivery off) or EventBridge would deliver it, the time now.",
+        HelpName = "sns|eventbridge",
+    }.AcceptOnlyFromAmong(ProducedEnvelope.Sns, ProducedEnvelope.EventBridge);
+
     public ProduceCommand(string[] settings)
         : base("produce", "Send one message per line of FILE to Sqs__QueueName, the line as the body (empty lines are skipped).")
     {
         Arguments.Add(_file);
         Options.Add(_groupId);
+        Options.Add(_envelope);
         _groupId.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string>() is not { Length: > 0 and <= 128 } group || !group.All(IsGroupIdCharacter))
                 result.AddError("--group-id needs a field name or a group of 1 to 128 letters, digits or punctuation.");
         });
-        SetAction(parsed => RunAsync(parsed.GetRequiredValue(_file), parsed.GetValue(_groupId), settings));
+        SetAction(parsed => RunAsync(parsed.GetRequiredValue(_file), parsed.GetValue(_groupId),
+            ProducedEnvelope.For(parsed.GetValue(_envelope), TimeProvider.System), settings));
     }
 
-    static async Task<int> RunAsync(string path, string? groupId, string[] configurationArgs)
+    static async Task<int> RunAsync(string path, string? groupId, Func<string, string> wrap, string[] configurationArgs)
     {
         using var host = SqsCommandHost.Create(configurationArgs);
         if (groupId is not null && !FifoMessages.IsFifo(host.Options.QueueName))
@@ -52,8 +60,10 @@ sealed class ProduceCommand : Command
         {
             try
             {
-                result = await SqsBatchSender.SendAsync(host.Sqs, queueUrl, ReadAsync(input, lines), ConcurrentBatches, Console.Error,
-                    sentSoFar => Volatile.Write(ref sent, sentSoFar), GroupOf(groupId ?? "user_id"));
+                // The group is the line's, read before it is wrapped.
+                var groupOf = GroupOf(groupId ?? "user_id");
+                result = await SqsBatchSender.SendAsync(host.Sqs, queueUrl, ReadAsync(input, lines).Select(m => (m.Id, wrap(m.Body), (string?)groupOf(m.Body))),
+                    ConcurrentBatches, Console.Error, sentSoFar => Volatile.Write(ref sent, sentSoFar));
             }
             catch (Exception ex) when (SqsFailures.IsTransient(ex))
             {

@@ -8,13 +8,15 @@ namespace LoginEtl.Worker.Consumers;
 
 /// <summary>
 /// Stores one login event once: valid and masked as <see cref="LoginReader"/> read it (the SQS endpoint reads the body
-/// before the pipeline and passes what it read as a payload; MassTransit's own transports are read here). A consumer
+/// before the pipeline and passes what it read as a payload; MassTransit's own transports are read here), its SNS
+/// signature verified first when <c>Sns__VerifySignatures</c> is on (which may fetch a certificate, something the reader
+/// never does). A consumer
 /// returns nothing: it returns when the row is stored or was stored before, throws <see cref="LoginRejectedException"/>
 /// for an event that never can be, and throws what the database said for a failed write, for the pipeline's retries
 /// and then the transport.
 /// </summary>
-public sealed partial class LoginEventConsumer(LoginReader reader, LoginMasking masking, LoginWriter writer, LoginEtlTelemetry telemetry,
-    ILogger<LoginEventConsumer> logger)
+public sealed partial class LoginEventConsumer(LoginReader reader, LoginMasking masking, LoginWriter writer, SnsSignatureVerifier signatures,
+    LoginEtlTelemetry telemetry, ILogger<LoginEventConsumer> logger)
     : IConsumer<LoginEvent>
 {
     public async Task Consume(ConsumeContext<LoginEvent> context)
@@ -22,6 +24,9 @@ public sealed partial class LoginEventConsumer(LoginReader reader, LoginMasking 
         var read = context.TryGetPayload<LoginRead>(out var passed) ? passed : reader.Read(context.Message);
         if (read.Rejection is { } rejection)
             throw new LoginRejectedException(rejection);
+        if (signatures.Enabled && read.Notification is { } notification
+            && await signatures.CheckAsync(notification, context.CancellationToken) is { } unsigned)
+            throw new LoginRejectedException(unsigned);
 
         var (login, masked, delivery) = (read.Login!, read.Masked!, DeliveryOf(context));
         var row = new UserLogin
@@ -32,7 +37,8 @@ public sealed partial class LoginEventConsumer(LoginReader reader, LoginMasking 
             MaskedDeviceId = masked.MaskedDeviceId,
             Locale = login.Locale,
             AppVersion = login.AppVersion,
-            CreateDate = DateOnly.FromDateTime(delivery.Identity.FirstSentAt.UtcDateTime),
+            // When the event was published, as its envelope says; else when the message was first sent.
+            CreateDate = DateOnly.FromDateTime((read.PublishedAt ?? delivery.Identity.FirstSentAt).UtcDateTime),
         };
 
         var outcome = await writer.WriteAsync(delivery.Identity, row, masked.Recovery);

@@ -18,6 +18,7 @@ public static class LoginEtlRegistration
         builder.AddLoginEtlPipeline();
         builder.AddLoginEtlTelemetry();
         builder.AddSqs();
+        builder.Services.AddSingleton<IValidateOptions<SnsOptions>, SnsOptionsValidator>();
         builder.Services.AddSingleton<MessageIdentity>();
         builder.Services.AddSingleton<IRedeliveryHorizon>(sp => sp.GetRequiredService<SqsQueues>());
         builder.Services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateSettings().ValidateOnStart();
@@ -56,6 +57,9 @@ public static class LoginEtlRegistration
         builder.AddMasking();
         builder.Services.AddSingleton<LoginMasking>();
         builder.Services.AddSingleton<LoginReader>();
+        builder.Services.AddOptions<SnsOptions>().BindConfiguration(SnsOptions.Section).ValidateOnStart();
+        builder.Services.TryAddSingleton<ISnsCertificateSource, HttpSnsCertificateSource>();
+        builder.Services.AddSingleton<SnsSignatureVerifier>();
 
         builder.Services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateSettings().ValidateOnStart();
         builder.AddLoginDatabase();

@@ -39,4 +39,7 @@ public static class InvalidKinds
     public const string TooLong = "too_long";
     public const string InvalidText = "invalid_text";
     public const string InvalidAppVersion = "invalid_app_version";
+
+    /// <summary>An SNS or EventBridge envelope that is malformed, not accepted, or whose login is invalid (the reason says which).</summary>
+    public const string Envelope = "envelope";
 }

@@ -10,7 +10,9 @@ namespace LoginEtl.Worker.Logins;
 /// options accept all three (the last of two values wins, comments are skipped), so the same body could read
 /// one way here and another way to a stricter consumer of the queue. Reasons give the line and byte; they
 /// name a property only when it is one of the event's own fields, never a producer's key, never a value.
-/// The same pass reads the event's fields (<see cref="Read"/>). It never throws: any bytes end as an event or a reason.
+/// The same pass reads the event's fields (<see cref="Read(ReadOnlySpan{byte}, out LoginEvent?, out BodyShapes)"/>) and
+/// notes whether the top-level object has the keys of an SNS or EventBridge envelope, so that a plain body pays no second
+/// pass. It never throws: any bytes end as an event or a reason.
 /// </summary>
 public static class StrictJsonObject
 {
@@ -31,6 +33,12 @@ public static class StrictJsonObject
     static readonly IReadOnlyList<string> Fields = LoginFields.Names;
     static readonly byte[][] FieldsUtf8 = [.. Fields.Select(Encoding.UTF8.GetBytes)];
 
+    // The top-level keys that mark an envelope, by the bit that marks them seen: an SNS notification has the first
+    // three, an EventBridge event the last two.
+    static readonly byte[][] MarkersUtf8 = [.. new[] { "Type", "Message", "TopicArn", "detail-type", "detail" }.Select(Encoding.UTF8.GetBytes)];
+    const int SnsMarkers = 0b00111;
+    const int EventBridgeMarkers = 0b11000;
+
     /// <summary>The reason <paramref name="utf8"/> is not a strict JSON object; null when it is one.</summary>
     public static Rejection? Check(ReadOnlySpan<byte> utf8) => Read(utf8, out _);
 
@@ -38,9 +46,16 @@ public static class StrictJsonObject
     /// The event's fields as <paramref name="utf8"/> holds them (a missing one is null), or the reason it is not a
     /// strict JSON object whose fields are strings or null.
     /// </summary>
-    public static Rejection? Read(ReadOnlySpan<byte> utf8, out LoginEvent? login)
+    public static Rejection? Read(ReadOnlySpan<byte> utf8, out LoginEvent? login) => Read(utf8, out login, out _);
+
+    /// <summary>
+    /// As <see cref="Read(ReadOnlySpan{byte}, out LoginEvent?)"/>, with the envelopes whose keys the top-level object
+    /// has (<see cref="BodyShapes.Plain"/> when none; both envelopes when it has the keys of both).
+    /// </summary>
+    public static Rejection? Read(ReadOnlySpan<byte> utf8, out LoginEvent? login, out BodyShapes shape)
     {
         login = null;
+        shape = BodyShapes.Plain;
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         try
         {
@@ -58,9 +73,10 @@ public static class StrictJsonObject
         }
 
         var values = new string?[Fields.Count];
+        var markers = 0;
         try
         {
-            if (CheckObject(ref reader, utf8, values) is { } rejection)
+            if (CheckObject(ref reader, utf8, values, ref markers) is { } rejection)
                 return rejection;
         }
         catch (JsonException ex)
@@ -77,10 +93,14 @@ public static class StrictJsonObject
         {
             UserId = values[0], DeviceType = values[1], Ip = values[2], DeviceId = values[3], Locale = values[4], AppVersion = values[5],
         };
+        if ((markers & SnsMarkers) == SnsMarkers)
+            shape = BodyShapes.Sns;
+        if ((markers & EventBridgeMarkers) == EventBridgeMarkers)
+            shape = shape == BodyShapes.Sns ? BodyShapes.Sns | BodyShapes.EventBridge : BodyShapes.EventBridge;
         return null;
     }
 
-    static Rejection? CheckObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, string?[] values)
+    static Rejection? CheckObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, string?[] values, ref int markers)
     {
         var fieldsSeen = 0;
         HashSet<string>?[]? names = null;
@@ -122,9 +142,12 @@ public static class StrictJsonObject
                             return Refuse(InvalidKinds.InvalidText, $"{Fields[field]} contains an unpaired surrogate", utf8, reader.TokenStartIndex);
                         }
                     }
-                    else if (!FirstInItsObject(ref names, depth, reader.GetString()!))
+                    else
                     {
-                        return Refuse(InvalidKinds.DuplicateProperty, "a property appears twice in one object", utf8, reader.TokenStartIndex);
+                        if (depth == 1)
+                            markers |= Marker(ref reader);
+                        if (!FirstInItsObject(ref names, depth, reader.GetString()!))
+                            return Refuse(InvalidKinds.DuplicateProperty, "a property appears twice in one object", utf8, reader.TokenStartIndex);
                     }
 
                     break;
@@ -152,6 +175,17 @@ public static class StrictJsonObject
         }
 
         return -1;
+    }
+
+    static int Marker(ref Utf8JsonReader reader)
+    {
+        for (var i = 0; i < MarkersUtf8.Length; i++)
+        {
+            if (reader.ValueTextEquals(MarkersUtf8[i]))
+                return 1 << i;
+        }
+
+        return 0;
     }
 
     // The comma before a closing bracket, if only whitespace lies between (a comment would have been refused).

@@ -18,29 +18,22 @@ public static class SqsBatchSender
 
     /// <summary>
     /// Sends every message; a message SQS refuses is reported on <paramref name="errors"/> by its id. <paramref name="sent"/>
-    /// hears how many were sent so far after each request. To a FIFO queue, each message goes in the group
-    /// <paramref name="groupOf"/> gives its body, with a deduplication id of its own, one request at a time so that each
-    /// group's messages arrive in the order given.
+    /// hears how many were sent so far after each request. To a FIFO queue, each message goes in its group
+    /// (<c>default</c> without one), with a deduplication id of its own, one request at a time so that each group's
+    /// messages arrive in the order given; to a standard queue the group is ignored.
     /// </summary>
-    public static async Task<Result> SendAsync(IAmazonSQS sqs, string queueUrl, IAsyncEnumerable<(long Id, string Body)> messages,
-        int concurrency, TextWriter errors, Action<long>? sent = null, Func<string, string>? groupOf = null,
-        CancellationToken cancellationToken = default)
+    public static async Task<Result> SendAsync(IAmazonSQS sqs, string queueUrl, IAsyncEnumerable<(long Id, string Body, string? Group)> messages,
+        int concurrency, TextWriter errors, Action<long>? sent = null, CancellationToken cancellationToken = default)
     {
-        if (FifoMessages.IsFifo(queueUrl))
-        {
+        var fifo = FifoMessages.IsFifo(queueUrl);
+        if (fifo)
             concurrency = 1;
-            groupOf ??= _ => "default";
-        }
-        else
-        {
-            groupOf = null;
-        }
 
         long sentSoFar = 0, failed = 0;
         var inFlight = new List<Task<(int Sent, int Failed)>>(concurrency);
         await foreach (var batch in BatchAsync(messages).WithCancellation(cancellationToken))
         {
-            inFlight.Add(SendBatchAsync(sqs, queueUrl, batch, groupOf, errors, cancellationToken));
+            inFlight.Add(SendBatchAsync(sqs, queueUrl, batch, fifo, errors, cancellationToken));
             if (inFlight.Count >= concurrency)
             {
                 var done = await Task.WhenAny(inFlight);
@@ -61,21 +54,21 @@ public static class SqsBatchSender
         }
     }
 
-    static async IAsyncEnumerable<List<(long Id, string Body)>> BatchAsync(IAsyncEnumerable<(long Id, string Body)> messages)
+    static async IAsyncEnumerable<List<(long Id, string Body, string? Group)>> BatchAsync(IAsyncEnumerable<(long Id, string Body, string? Group)> messages)
     {
-        var batch = new List<(long, string)>(MaxBatchEntries);
+        var batch = new List<(long, string, string?)>(MaxBatchEntries);
         var batchBytes = 0;
-        await foreach (var (id, body) in messages)
+        await foreach (var (id, body, group) in messages)
         {
             var bytes = Encoding.UTF8.GetByteCount(body);
             if (batch.Count == MaxBatchEntries || batchBytes + bytes > MaxBodyBytes)
             {
                 yield return batch;
-                batch = new List<(long, string)>(MaxBatchEntries);
+                batch = new List<(long, string, string?)>(MaxBatchEntries);
                 batchBytes = 0;
             }
 
-            batch.Add((id, body));
+            batch.Add((id, body, group));
             batchBytes += bytes;
         }
 
@@ -83,8 +76,8 @@ public static class SqsBatchSender
             yield return batch;
     }
 
-    static async Task<(int Sent, int Failed)> SendBatchAsync(IAmazonSQS sqs, string queueUrl, List<(long Id, string Body)> batch,
-        Func<string, string>? groupOf, TextWriter errors, CancellationToken cancellationToken)
+    static async Task<(int Sent, int Failed)> SendBatchAsync(IAmazonSQS sqs, string queueUrl, List<(long Id, string Body, string? Group)> batch,
+        bool fifo, TextWriter errors, CancellationToken cancellationToken)
     {
         var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
         {
@@ -93,8 +86,8 @@ public static class SqsBatchSender
             {
                 Id = m.Id.ToString(CultureInfo.InvariantCulture),
                 MessageBody = m.Body,
-                MessageGroupId = groupOf?.Invoke(m.Body),
-                MessageDeduplicationId = groupOf is null ? null : Guid.NewGuid().ToString("N"),
+                MessageGroupId = fifo ? m.Group ?? "default" : null,
+                MessageDeduplicationId = fifo ? Guid.NewGuid().ToString("N") : null,
             }).ToList(),
         }, cancellationToken);
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using LoginEtl.Worker.Logins;
 
 namespace LoginEtl.Worker.Sqs;
 
@@ -59,6 +60,25 @@ public sealed class SqsOptions
     [Range(typeof(TimeSpan), "00:00:00", "12:00:00", ErrorMessage = "Sqs__MaxRedeliveryDelay must be from 0 to 12 hours")]
     public TimeSpan MaxRedeliveryDelay { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// The shapes of body read: <c>auto</c> (plain logins, SNS notifications and EventBridge events, told apart per
+    /// message), <c>none</c> (every body read as a plain login, as if no envelope existed), or a comma list of
+    /// <c>plain</c>, <c>sns</c>, <c>eventbridge</c>; a body of a shape left out is dead-lettered as <c>envelope</c>.
+    /// </summary>
+    [EnvelopeList(ErrorMessage = "Sqs__Envelopes must be auto, none, or a comma list of plain, sns, eventbridge")]
+    public string Envelopes
+    {
+        get;
+        set
+        {
+            field = value;
+            AcceptedShapes = BodyShapesSetting.TryParse(value, out var shapes) ? shapes : BodyShapes.Auto;
+        }
+    } = "auto";
+
+    /// <summary><see cref="Envelopes"/> as read once, for every message.</summary>
+    public BodyShapes AcceptedShapes { get; private set; } = BodyShapes.Auto;
+
     public TimeSpan RedeliveryDelayFor(int receiveCount)
     {
         // In ticks as a double, so that doubling a long delay many times caps instead of overflowing.
@@ -74,5 +94,11 @@ public sealed class SqsOptions
     sealed class MultipleOfTenAttribute : ValidationAttribute
     {
         public override bool IsValid(object? value) => value is int number && number % 10 == 0;
+    }
+
+    [AttributeUsage(AttributeTargets.Property)]
+    sealed class EnvelopeListAttribute : ValidationAttribute
+    {
+        public override bool IsValid(object? value) => value is null or string && BodyShapesSetting.TryParse((string?)value, out _);
     }
 }

@@ -151,7 +151,7 @@ public sealed partial class SqsReceiveEndpoint(
         LoginDelivery? delivery = null;
         try
         {
-            var read = reader.Read(message.Body, _options.MaxBodyBytes, out var body);
+            var read = reader.Read(message.Body, _options.MaxBodyBytes, _options.AcceptedShapes, out var body);
             // A body over the limit is not hashed to verify an identity it may carry: it is taken as it came.
             delivery = ToDelivery(message, verifyIdentity: read.Rejection?.Kind != InvalidKinds.TooLarge);
             activity?.SetTag("messaging.sqs.receive_count", delivery.ReceiveCount);
