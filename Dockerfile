@@ -4,8 +4,8 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/LoginEtl.Worker/LoginEtl.Worker.csproj src/LoginEtl.Worker/
-# Restored for the image's architecture. Not compiled ahead of time (ReadyToRun): that saved a replica 0.6 s of CPU
-# at start and cost it 10 MiB of resident memory for as long as it ran (docs/performance.md, Memory of a replica).
+# Restored for the image's architecture. Not compiled ahead of time (ReadyToRun): it costs a replica memory for as
+# long as it runs, for a saving at start only (docs/performance.md, decision log).
 ARG TARGETARCH
 RUN case "$TARGETARCH" in arm64) echo linux-arm64 ;; *) echo linux-x64 ;; esac > /tmp/rid \
     && dotnet restore src/LoginEtl.Worker/LoginEtl.Worker.csproj -r "$(cat /tmp/rid)"

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
 using LoginEtl.Worker;
 using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Hosting;
@@ -195,6 +196,9 @@ public sealed class SnsSignatureTests : IDisposable
     {
         string[] args = [$"--Sns:VerifySignatures={verify}", .. serviceUrl is null ? [] : new[] { $"--Sqs:ServiceUrl={serviceUrl}" }];
         var builder = LoginEtlHost.CreateBuilder([.. RunSettings, .. args]);
+        // No endpoint at all, whatever the environment says (the test script exports the emulator's).
+        if (serviceUrl is null)
+            builder.Configuration.AddInMemoryCollection([new("Sqs:ServiceUrl", null)]);
         builder.AddLoginEtl();
 
         if (error is null)

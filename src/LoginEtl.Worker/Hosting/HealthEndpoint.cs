@@ -14,8 +14,8 @@ namespace LoginEtl.Worker.Hosting;
 /// Kubernetes probes, and <c>/metrics</c> for Prometheus. They listen where ASP.NET Core's settings say
 /// (ASPNETCORE_HTTP_PORTS, ASPNETCORE_URLS), or on <c>Health__Port</c> when it is set; 0 turns them off. A web
 /// application of their own inside the service's host, so that every other command stays a plain host; built empty
-/// (Kestrel and three paths, no routing, configuration files or logging of its own): a replica holds 2-3 MiB less
-/// than with the slim builder (docs/performance.md).
+/// (Kestrel and three paths, no routing, configuration files or logging of its own), for a replica's memory
+/// (docs/performance.md, decision log).
 /// </summary>
 sealed class HealthEndpoint(IOptions<HealthOptions> options, HealthCheckService checks, MeterProvider meters) : IHostedService
 {

@@ -15,7 +15,7 @@ public static class TelemetryRegistration
     static readonly string[] Meters = [LoginEtlTelemetry.Name, "Npgsql"];
 
     // The most series (combinations of attribute values) one metric keeps; the service's metrics have a few dozen at
-    // most. The SDK sets their room aside up front for each metric, and its default of 2,000 held about 6 MiB of every
+    // most. The SDK sets their room aside up front for each metric, and its default of 2,000 held memory of every
     // replica's heap for nothing. Values beyond it go to one series marked otel.metric.overflow.
     const int SeriesPerMetric = 200;
 

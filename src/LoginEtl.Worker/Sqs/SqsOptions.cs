@@ -19,8 +19,8 @@ public sealed class SqsOptions
 
     /// <summary>
     /// Concurrent ReceiveMessage loops. A poller hands what it received to processing and receives again, so the
-    /// queue is asked for messages while earlier ones are being written. 32 measured best on 2 cores (see
-    /// docs/performance.md).
+    /// queue is asked for messages while earlier ones are being written. The default is the decision log's
+    /// (docs/performance.md).
     /// </summary>
     [Range(1, 256, ErrorMessage = "Sqs__Pollers must be from 1 to 256")]
     public int Pollers { get; set; } = 32;

@@ -10,8 +10,8 @@ static class Cli
     public sealed record Result(int ExitCode, string Output, string Error);
 
     /// <summary>Runs <c>login-etl-bench</c>, the benchmark beside the service.</summary>
-    public static Task<Result> RunBenchAsync(string[] arguments) =>
-        RunAsync(arguments, assembly: typeof(LoginEtl.Bench.BenchCommand).Assembly.Location);
+    public static Task<Result> RunBenchAsync(string[] arguments, IDictionary<string, string?>? environment = null) =>
+        RunAsync(arguments, environment: environment, assembly: typeof(LoginEtl.Bench.BenchCommand).Assembly.Location);
 
     public static async Task<Result> RunAsync(string[] arguments, string? standardInput = null, IDictionary<string, string?>? environment = null,
         string? assembly = null)
