@@ -65,12 +65,15 @@ const [work, runs] = process.argv.slice(2);
 const read = side => Array.from({ length: Number(runs) }, (_, i) => JSON.parse(fs.readFileSync(`${work}/${side}-${i + 1}.json`, "utf8")));
 const [a, b] = [read("a"), read("b")];
 const median = values => { const s = [...values].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const figures = Object.keys(a[0]).filter(k => typeof a[0][k] === "number" && typeof b[0][k] === "number");
+// Every figure either side reports; one the other side does not (an older build's bench) shows as "-".
+const figures = [...new Set([...Object.keys(a[0]), ...Object.keys(b[0])])].filter(k => typeof (a[0][k] ?? b[0][k]) === "number");
 const pad = (text, width) => String(text).padStart(width);
 console.log(`${"figure".padEnd(28)}${pad("A", 12)}${pad("B", 12)}${pad("change", 10)}   runs A | runs B`);
 for (const figure of figures) {
-  const [ma, mb] = [median(a.map(r => r[figure])), median(b.map(r => r[figure]))];
-  const change = ma === 0 ? "" : `${mb >= ma ? "+" : ""}${((mb - ma) / ma * 100).toFixed(1)} %`;
-  console.log(`${figure.padEnd(28)}${pad(ma, 12)}${pad(mb, 12)}${pad(change, 10)}   ${a.map(r => r[figure]).join(" ")} | ${b.map(r => r[figure]).join(" ")}`);
+  const values = runs => runs.map(r => r[figure]).filter(v => typeof v === "number");
+  const [va, vb] = [values(a), values(b)];
+  const [ma, mb] = [va.length ? median(va) : "-", vb.length ? median(vb) : "-"];
+  const change = typeof ma !== "number" || typeof mb !== "number" || ma === 0 ? "" : `${mb >= ma ? "+" : ""}${((mb - ma) / ma * 100).toFixed(1)} %`;
+  console.log(`${figure.padEnd(28)}${pad(ma, 12)}${pad(mb, 12)}${pad(change, 10)}   ${va.join(" ") || "-"} | ${vb.join(" ") || "-"}`);
 }
 JS
