@@ -46,6 +46,8 @@ static class EtlProcess
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(3) };
+        // Until a reading passes the warm-up, the last one before it; at first, the process's start (nothing done yet).
+        var beforeMark = new Reading(Now(), TimeSpan.Zero, ProcStat.CpuOfAll("postgres"), 0, 0, 0, new Dictionary<string, long>());
         Reading? mark = null, last = null;
         double peakRss = 0;
         var started = Stopwatch.GetTimestamp();
@@ -61,6 +63,8 @@ static class EtlProcess
                 peakRss = Math.Max(peakRss, ProcessUsage.PeakResidentBytes($"/proc/{process.Id}/status") ?? 0);
                 if (mark is null && reading.Received >= warmUpMessages)
                     mark = reading;
+                else if (mark is null)
+                    beforeMark = reading;
                 if (last is null || reading.Settled != last.Settled)
                     last = reading;
             }
@@ -71,8 +75,12 @@ static class EtlProcess
 
         if (process.ExitCode != 0)
             throw new StartupException($"login-etl run --drain exited with {process.ExitCode}: {output}");
-        if (mark is null || last is null || last.Received <= mark.Received)
-            throw new StartupException($"login-etl run --drain ended before {warmUpMessages} messages were received: {output}");
+        if (last is null || last.Received == 0)
+            throw new StartupException($"login-etl run --drain received nothing that its /metrics showed: {output}");
+        // A drain shorter than the readings (a small run) went past the warm-up between two of them: it is measured from
+        // the reading before, the process's start at worst, and so includes some of its warm-up.
+        if (mark is null || last.Received <= mark.Received)
+            mark = beforeMark;
         var calls = last.SqsRequests.Select(c => (c.Key, Count: c.Value - mark.SqsRequests.GetValueOrDefault(c.Key)))
             .Where(c => c.Count > 0)
             .ToDictionary(c => c.Key, c => c.Count, StringComparer.Ordinal);
@@ -111,19 +119,21 @@ static class EtlProcess
             return null; // Not listening yet, or gone.
         }
 
-        var at = Stopwatch.GetTimestamp();
+        var at = Now();
         if (ProcStat.CpuOf(pid) is not { } cpu)
             return null;
         // Every PostgreSQL process (the etl's backends, WAL writer, checkpointer...), the server being on this machine;
         // the etl's backends live as long as its connection pool, so from before the mark to after the last reading.
         var postgres = ProcStat.CpuOfAll("postgres");
         var metrics = PrometheusText.Parse(text);
-        return new Reading(TimeSpan.FromTicks((long)(at * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)), cpu, postgres,
+        return new Reading(at, cpu, postgres,
             (long)metrics.Sum("loginetl_messages_received_total"), (long)metrics.Sum("loginetl_messages_stored_total"),
             (long)(metrics.Sum("loginetl_messages_stored_total") + metrics.Sum("loginetl_messages_duplicates_total")
                 + metrics.Sum("loginetl_messages_dead_lettered_total") + metrics.Sum("loginetl_messages_redelivered_total")),
             metrics.SumBy("loginetl_sqs_requests_total", "rpc_method").ToDictionary(c => c.Key, c => (long)c.Value, StringComparer.Ordinal));
     }
+
+    static TimeSpan Now() => TimeSpan.FromTicks((long)(Stopwatch.GetTimestamp() * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
 
     sealed record Reading(TimeSpan At, TimeSpan Cpu, TimeSpan Postgres, long Received, long Stored, long Settled, IReadOnlyDictionary<string, long> SqsRequests);
 
