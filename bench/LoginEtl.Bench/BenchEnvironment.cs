@@ -44,7 +44,7 @@ sealed class BenchEnvironment : IAsyncDisposable
 
     public BenchDatabase Database { get; private set; } = null!;
 
-    /// <summary>Where the benchmark's own processes reach SQS: through the latency proxy when there is one.</summary>
+    /// <summary>Where the benchmark and its own processes reach SQS: through the latency proxy when there is one.</summary>
     public string? ServiceUrlForProcesses => _latencyProxy?.Url ?? SqsOptions.ServiceUrl;
 
     public string QueueName => $"loginetl-bench-{_runId}";
@@ -73,7 +73,7 @@ sealed class BenchEnvironment : IAsyncDisposable
             _latencyProxy = new LatencyProxy(endpoint, _sqsLatency);
         }
 
-        _sqs = SqsClientFactory.Create(_latencyProxy?.Url ?? SqsOptions.ServiceUrl);
+        _sqs = SqsClientFactory.Create(ServiceUrlForProcesses);
         Database = new BenchDatabase(
             host.Services.GetRequiredService<IConfiguration>().GetConnectionString(LoginDatabaseRegistration.ConnectionStringName)!, Schema);
 

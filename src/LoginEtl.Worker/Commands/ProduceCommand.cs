@@ -61,8 +61,9 @@ sealed class ProduceCommand : Command
             try
             {
                 // The group is the line's, read before it is wrapped.
-                var groupOf = GroupOf(groupId ?? "user_id");
-                result = await SqsBatchSender.SendAsync(host.Sqs, queueUrl, ReadAsync(input, lines).Select(m => (m.Id, wrap(m.Body), (string?)groupOf(m.Body))),
+                // To a FIFO queue only: a standard queue's messages have no group, and no line is parsed for one.
+                var groupOf = FifoMessages.IsFifo(host.Options.QueueName) ? GroupOf(groupId ?? "user_id") : null;
+                result = await SqsBatchSender.SendAsync(host.Sqs, queueUrl, ReadAsync(input, lines).Select(m => (m.Id, wrap(m.Body), groupOf?.Invoke(m.Body))),
                     ConcurrentBatches, Console.Error, sentSoFar => Volatile.Write(ref sent, sentSoFar));
             }
             catch (Exception ex) when (SqsFailures.IsTransient(ex))

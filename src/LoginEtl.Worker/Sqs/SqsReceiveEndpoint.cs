@@ -239,8 +239,8 @@ public sealed partial class SqsReceiveEndpoint(
                 // A FIFO queue answers a retried receive with what the lost one took, instead of locking those groups
                 // until their visibility runs out; a new id once a receive has been answered.
                 ReceiveRequestAttemptId = queues.IsFifo ? poller.AttemptId : null,
-            }, _interrupted.Token);
-            poller.Answered(); // Not the stopping token: a graceful stop lets the long poll return what SQS handed out.
+            }, _interrupted.Token); // Not the stopping token: a graceful stop lets the long poll return what SQS handed out.
+            poller.Answered();
             return response.Messages is { Count: > 0 } messages ? room.Take(messages) : null;
         }
         catch (Exception ex)
