@@ -55,6 +55,11 @@ sealed class BenchCommand : RootCommand
         AllowMultipleArgumentsPerToken = true,
     };
 
+    readonly Option<bool> _pipelineOnly = new("--pipeline-only")
+    {
+        Description = "Measure the pipeline phase alone (no SQS): its rate and CPU per message, in seconds rather than minutes.",
+    };
+
     readonly Option<bool> _json = new("--json") { Description = "Print one JSON line instead of a table." };
 
     public BenchCommand(string[] settings)
@@ -70,6 +75,7 @@ sealed class BenchCommand : RootCommand
         Options.Add(_idleSeconds);
         Subcommands.Add(CeilingPhase.Command());
         Options.Add(_fifoGroups);
+        Options.Add(_pipelineOnly);
         Options.Add(_json);
         _fifoGroups.Validators.Add(result =>
         {
@@ -80,8 +86,16 @@ sealed class BenchCommand : RootCommand
         {
             var bench = new BenchSettings(parsed.GetValue(_messages), parsed.GetValue(_invalidPercent), parsed.GetValue(_inboxPrefill),
                 TimeSpan.FromMilliseconds(parsed.GetValue(_sqsLatency)), TimeSpan.FromSeconds(parsed.GetValue(_idleSeconds)),
-                parsed.GetValue(_fifoGroups) ?? []);
-            var result = await new BenchRunner(settings, bench, Console.Error).RunAsync();
+                parsed.GetValue(_fifoGroups) ?? [], parsed.GetValue(_pipelineOnly));
+            var runner = new BenchRunner(settings, bench, Console.Error);
+            if (bench.PipelineOnly)
+            {
+                var pipeline = await runner.RunPipelineAsync();
+                Console.WriteLine(parsed.GetValue(_json) ? JsonSerializer.Serialize(pipeline) : pipeline.ToTable());
+                return 0;
+            }
+
+            var result = await runner.RunAsync();
             Console.WriteLine(parsed.GetValue(_json) ? JsonSerializer.Serialize(result) : result.ToTable());
             return 0;
         });

@@ -77,3 +77,12 @@ public sealed record PrefilledInboxResult(
           empty before / after   {EmptyBeforeMessagesPerSecond,10:F0} / {EmptyAfterMessagesPerSecond:F0} messages/s; prefilled / mean of empty {Ratio:F3}
         """;
 }
+
+/// <summary>What <c>--pipeline-only</c> measured.</summary>
+public sealed record PipelineResult(
+    [property: JsonPropertyName("messages")] int Messages,
+    [property: JsonPropertyName("pipeline_msgs_per_s")] double PipelineMessagesPerSecond,
+    [property: JsonPropertyName("pipeline_cpu_us_per_msg")] double PipelineCpuMicroseconds)
+{
+    public string ToTable() => $"pipeline (no SQS)  {PipelineMessagesPerSecond,10:F0} messages/s  {PipelineCpuMicroseconds,6:F1} us CPU/message";
+}

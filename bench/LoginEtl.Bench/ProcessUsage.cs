@@ -1,20 +1,10 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace LoginEtl.Bench;
 
-/// <summary>What a process costs: its CPU time over a phase, and its peak resident set as Linux reports it.</summary>
+/// <summary>What a process holds: its peak resident set as Linux reports it.</summary>
 public static class ProcessUsage
 {
-    /// <summary>A phase's rate, and this process's CPU time per message over the phase (all threads, user and system).</summary>
-    public static async Task<(double Rate, double CpuMicroseconds)> MeasureAsync(int messageCount, Func<Task<double>> phase)
-    {
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var rate = await phase();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        return (rate, cpu.TotalMicroseconds / messageCount);
-    }
-
     /// <summary>This process's peak resident set, in megabytes (0 where /proc is not there).</summary>
     public static double PeakResidentMegabytes() => (PeakResidentBytes("/proc/self/status") ?? 0) / 1024.0 / 1024.0;
 

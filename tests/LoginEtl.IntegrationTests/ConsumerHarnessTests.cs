@@ -2,6 +2,9 @@ using LoginEtl.IntegrationTests.Infrastructure;
 using LoginEtl.Worker.Consumers;
 using LoginEtl.Worker.Contracts;
 using LoginEtl.Worker.Hosting;
+using LoginEtl.Worker.Logins;
+using LoginEtl.Worker.Persistence;
+using LoginEtl.Worker.Sqs;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,5 +58,34 @@ public class ConsumerHarnessTests
         Assert.Equal(2_006, row.AppVersion);
         Assert.DoesNotContain("198.51.100.4", row.MaskedIp, StringComparison.Ordinal);
         await harness.Stop();
+    }
+
+    [Fact]
+    public async Task The_endpoint_s_pipeline_consumes_the_login_the_reader_read_and_reads_a_body_only_without_one()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var builder = LoginEtlHost.CreateBuilder([$"--ConnectionStrings:LoginDb={database.ConnectionString}", $"--Masking:Key={Etl.NewKey()}"]);
+        builder.AddLoginEtlPipeline();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var dispatcher = host.Services.GetRequiredService<LoginEventDispatcherFactory>().Create("loginetl-harness-dispatch");
+        var read = host.Services.GetRequiredService<LoginReader>().Read(
+            """{"user_id": "read-once", "app_version": "2.3.0", "device_type": "ios", "ip": "198.51.100.9", "device_id": "123-45-6789", "locale": null}""",
+            262_144, BodyShapes.Auto, out _);
+        Assert.Null(read.Rejection);
+        // Bytes that are no JSON at all: with the login read beside them, the pipeline has nothing to parse.
+        var unreadable = "not json"u8.ToArray();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+
+        await dispatcher.Dispatch(unreadable, new Dictionary<string, object>(), CancellationToken.None,
+            new LoginDelivery("m-read", now, new InboxKey("m-read", now), 1), read);
+        var withoutRead = await Record.ExceptionAsync(() => dispatcher.Dispatch(unreadable, new Dictionary<string, object>(), CancellationToken.None,
+            new LoginDelivery("m-unread", now, new InboxKey("m-unread", now), 1)));
+
+        Assert.Equal("read-once", Assert.Single(await database.LoginsAsync()).UserId);
+        Assert.NotNull(withoutRead);
+        Assert.True(LoginEventFaults.TryClassify(withoutRead, out var rejection), withoutRead.ToString());
+        Assert.Equal(InvalidKinds.MalformedJson, rejection.Kind);
+        await host.StopAsync();
     }
 }

@@ -36,7 +36,7 @@ public sealed class LoginEventConsumerDefinition(IOptions<RetryOptions> retry) :
     public static void ConfigureEndpoint(IReceiveEndpointConfigurator endpointConfigurator, RetryOptions options)
     {
         // SQS carries the producers' plain JSON, with no content type and no MassTransit envelope.
-        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+        endpointConfigurator.AddDeserializer(new LoginReadSerializerFactory(), isDefault: true);
 
         endpointConfigurator.UseMessageRetry(r =>
         {

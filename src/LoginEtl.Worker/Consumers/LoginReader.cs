@@ -14,6 +14,9 @@ public sealed record LoginRead(ValidLoginEvent? Login, MaskedLogin? Masked, Reje
     /// <summary>The SNS notification the login came in, kept for its signature; null for any other shape.</summary>
     public SnsNotification? Notification { get; init; }
 
+    /// <summary>The event as read, before validation: what MassTransit hands the consumer, so that it does not read the body again.</summary>
+    public LoginEvent? Event { get; init; }
+
     public static LoginRead Rejected(Rejection rejection) => new(null, null, rejection);
 }
 
@@ -60,7 +63,7 @@ public sealed class LoginReader(LoginMasking masking)
             if (!LoginEventValidator.TryValidate(login, out var valid, out var invalid))
                 return LoginRead.Rejected(invalid);
             return masking.TryMask(valid, out var masked, out var unmaskable)
-                ? new LoginRead(valid, masked, null)
+                ? new LoginRead(valid, masked, null) { Event = login }
                 : LoginRead.Rejected(unmaskable);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
