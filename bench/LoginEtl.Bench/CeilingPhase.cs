@@ -33,6 +33,9 @@ static class CeilingPhase
                      bench.SqsOptions.Pollers.ToString(CultureInfo.InvariantCulture), warmUp.ToString(CultureInfo.InvariantCulture),
                      bench.MessageCount.ToString(CultureInfo.InvariantCulture), report])
             start.ArgumentList.Add(argument);
+        // The collector's settings of a replica, as the etl process has them: the two processes compare like for like.
+        foreach (var (name, value) in EtlProcess.ImageGcSettings)
+            start.Environment.TryAdd(name, value);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         _ = process.StandardOutput.ReadToEndAsync();
