@@ -28,12 +28,16 @@ public sealed class LoginWriter : BackgroundService
     // outbox on, their events) go in. Entries moved from the first inbox had no send time; they are matched on the
     // key alone until they leave the window (an empty partition costs nothing to probe). Keys are inserted in key
     // order, so two replicas committing overlapping keys wait for each other instead of deadlocking.
-    const string InsertSql = """
+    static readonly string InsertSql = InsertSqlFor(outbox: false), InsertWithOutboxSql = InsertSqlFor(outbox: true);
+
+    // Without the outbox, the statement has no outbox column and no outbox insert: nothing for the server to unnest,
+    // join and filter away in every batch.
+    static string InsertSqlFor(bool outbox) => $"""
         WITH batch AS (
             SELECT * FROM unnest(@sent_ats, @message_keys, @slots, @text_ids, @user_ids, @device_types, @masked_ips,
-                                 @masked_device_ids, @locales, @app_versions, @create_dates, @outbox_bodies)
+                                 @masked_device_ids, @locales, @app_versions, @create_dates{(outbox ? ", @outbox_bodies" : "")})
                 AS b(sent_at, message_key, slot, text_id, user_id, device_type, masked_ip, masked_device_id, locale,
-                     app_version, create_date, outbox_body)
+                     app_version, create_date{(outbox ? ", outbox_body" : "")})
         ), fresh AS (
             INSERT INTO loginetl_inbox (sent_at, message_key, slot, message_id)
             SELECT b.sent_at, b.message_key, b.slot, b.text_id FROM batch b
@@ -46,12 +50,14 @@ public sealed class LoginWriter : BackgroundService
             SELECT * FROM unnest(@recovery_masks, @recovery_fields, @recovery_fingerprints, @recovery_sealed) AS r(m, f, k, v)
             ORDER BY r.m
             ON CONFLICT (masked_value) DO NOTHING
-        ), outboxed AS (
+        ), {(outbox ? """
+        outboxed AS (
             INSERT INTO loginetl_outbox (message_id, body)
             SELECT coalesce(b.text_id, b.message_key::text), b.outbox_body
             FROM batch b JOIN fresh f USING (sent_at, message_key)
             WHERE b.outbox_body IS NOT NULL
-        ), stored AS (
+        ), 
+        """ : "")}stored AS (
             INSERT INTO user_logins (user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date)
             SELECT b.user_id, b.device_type, b.masked_ip, b.masked_device_id, b.locale, b.app_version, b.create_date
             FROM batch b JOIN fresh f USING (sent_at, message_key)
@@ -215,7 +221,7 @@ public sealed class LoginWriter : BackgroundService
     static NpgsqlCommand BuildInsert(NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingLogin> batch, bool outbox)
     {
         var count = batch.Count;
-        var outboxBodies = new string?[count];
+        var outboxBodies = outbox ? new string?[count] : [];
         var sentAts = new DateTime[count];
         var messageKeys = new Guid[count];
         var slots = new short[count];
@@ -245,7 +251,7 @@ public sealed class LoginWriter : BackgroundService
                 outboxBodies[i] = JsonSerializer.Serialize(LoginRecordedOf(key.MessageId, login));
         }
 
-        var command = new NpgsqlCommand(InsertSql, connection, transaction);
+        var command = new NpgsqlCommand(outbox ? InsertWithOutboxSql : InsertSql, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<DateTime[]>("sent_ats", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = sentAts });
         command.Parameters.Add(new NpgsqlParameter<Guid[]>("message_keys", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = messageKeys });
         command.Parameters.Add(new NpgsqlParameter<short[]>("slots", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { TypedValue = slots });
@@ -257,7 +263,8 @@ public sealed class LoginWriter : BackgroundService
         command.Parameters.Add(TextArray("locales", locales));
         command.Parameters.Add(new NpgsqlParameter<int[]>("app_versions", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = appVersions });
         command.Parameters.Add(new NpgsqlParameter<DateOnly[]>("create_dates", NpgsqlDbType.Array | NpgsqlDbType.Date) { TypedValue = createDates });
-        command.Parameters.Add(new NpgsqlParameter<string?[]>("outbox_bodies", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = outboxBodies });
+        if (outbox)
+            command.Parameters.Add(new NpgsqlParameter<string?[]>("outbox_bodies", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = outboxBodies });
         AddRecoveryRecords(command, batch);
         return command;
     }
