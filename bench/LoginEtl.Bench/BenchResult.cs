@@ -35,6 +35,10 @@ public sealed record BenchResult(
     [JsonPropertyName("postgres_cpu_us_per_msg")]
     public double PostgresCpuMicroseconds { get; init; }
 
+    /// <summary>Rows stored per database transaction during the etl.</summary>
+    [JsonPropertyName("etl_mean_batch_size")]
+    public double EtlMeanBatchSize { get; init; }
+
     /// <summary>The etl with a prefilled inbox (<c>--inbox-prefill N</c>); null without it.</summary>
     [JsonPropertyName("inbox_prefilled")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -51,7 +55,7 @@ public sealed record BenchResult(
           before / after the etl {CeilingBeforeMessagesPerSecond,10:F0} / {CeilingAfterMessagesPerSecond:F0} messages/s
         etl (run --drain)        {EtlMessagesPerSecond,10:F0} messages/s  {EtlCpuMicroseconds,6:F1} us CPU/message
         etl / ceiling            {Ratio,10:F2} (rate), {CpuOverhead:F2} (CPU per message)
-        PostgreSQL during etl    {PostgresCpuMicroseconds,10:F1} us CPU/row
+        PostgreSQL during etl    {PostgresCpuMicroseconds,10:F1} us CPU/row, {EtlMeanBatchSize:F0} rows a transaction
         etl process peak RSS     {EtlPeakRssMegabytes,10:F0} MB
         etl SQS calls            {SqsCallsPerThousand,10:F0} per 1000 messages ({string.Join(", ", EtlSqsCalls.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))})
         idle replica             {IdleReceivesPerHour,10:F0} receives per hour
@@ -82,7 +86,8 @@ public sealed record PrefilledInboxResult(
 public sealed record PipelineResult(
     [property: JsonPropertyName("messages")] int Messages,
     [property: JsonPropertyName("pipeline_msgs_per_s")] double PipelineMessagesPerSecond,
-    [property: JsonPropertyName("pipeline_cpu_us_per_msg")] double PipelineCpuMicroseconds)
+    [property: JsonPropertyName("pipeline_cpu_us_per_msg")] double PipelineCpuMicroseconds,
+    [property: JsonPropertyName("pipeline_postgres_cpu_us_per_msg")] double PostgresCpuMicroseconds)
 {
-    public string ToTable() => $"pipeline (no SQS)  {PipelineMessagesPerSecond,10:F0} messages/s  {PipelineCpuMicroseconds,6:F1} us CPU/message";
+    public string ToTable() => $"pipeline (no SQS)  {PipelineMessagesPerSecond,10:F0} messages/s  {PipelineCpuMicroseconds,6:F1} us CPU/message, PostgreSQL {PostgresCpuMicroseconds:F1} us a row";
 }

@@ -15,7 +15,8 @@ sealed class BenchRunner(string[] configurationArgs, BenchSettings settings, Tex
         await using var bench = await BenchEnvironment.CreateAsync(configurationArgs, settings.Messages, settings.InvalidPercent, settings.SqsLatency, progress);
         bench.Report("pipeline: the messages from memory through the dispatcher");
         var pipeline = await PipelinePhase.MeasureAsync(bench, await bench.Database.CountLoginsAsync());
-        return new PipelineResult(settings.Messages, Math.Round(pipeline.Rate), Math.Round(pipeline.CpuMicroseconds, 1));
+        bench.Report($"pipeline: {pipeline.Rate:F0} messages/s, {pipeline.CpuMicroseconds:F0} us of CPU each");
+        return new PipelineResult(settings.Messages, Math.Round(pipeline.Rate), Math.Round(pipeline.CpuMicroseconds, 1), Math.Round(pipeline.PostgresCpuMicroseconds, 1));
     }
 
     public async Task<BenchResult> RunAsync()
@@ -64,6 +65,7 @@ sealed class BenchRunner(string[] configurationArgs, BenchSettings settings, Tex
             Fifo = fifo,
             CpuOverhead = Math.Round(etl.CpuMicroseconds / ceiling.CpuMicroseconds, 3),
             PostgresCpuMicroseconds = Math.Round(etlReport.PostgresCpuMicroseconds, 1),
+            EtlMeanBatchSize = Math.Round(etlReport.MeanBatchSize, 1),
         };
     }
 }

@@ -19,9 +19,10 @@ static class PipelinePhase
 {
     /// <summary>
     /// Sends the warm-up, then the traffic, through the pipeline; checks that every valid message of both is a row
-    /// (<paramref name="storedBefore"/> were there before); returns the measured pass's rate and CPU per message.
+    /// (<paramref name="storedBefore"/> were there before); returns the measured pass's rate, this process's CPU per
+    /// message, and the local PostgreSQL server's CPU (all its processes) per row stored.
     /// </summary>
-    public static async Task<(double Rate, double CpuMicroseconds)> MeasureAsync(BenchEnvironment bench, long storedBefore)
+    public static async Task<(double Rate, double CpuMicroseconds, double PostgresCpuMicroseconds)> MeasureAsync(BenchEnvironment bench, long storedBefore)
     {
         await bench.Database.EnsureIsolatedAsync();
         var warmUp = bench.Traffic().Take(EtlPhase.WarmUpCount(bench)).ToList();
@@ -34,18 +35,19 @@ static class PipelinePhase
         await SendAsync(bench, dispatcher, reader, warmUp, "warm-up");
         await CompilerQuietAsync();
         bench.Report($"pipeline: warmed up on {warmUp.Count} messages; measuring {traffic.Count}");
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var (cpuBefore, postgresBefore) = (Process.GetCurrentProcess().TotalProcessorTime, ProcStat.CpuOfAll("postgres"));
         var started = Stopwatch.GetTimestamp();
         await SendAsync(bench, dispatcher, reader, traffic, "measured");
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var (cpu, postgres) = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore, ProcStat.CpuOfAll("postgres") - postgresBefore);
         await host.StopAsync();
 
         var expected = storedBefore + warmUp.Count(m => m.Valid) + traffic.Count(m => m.Valid);
         var stored = await bench.Database.CountLoginsAsync();
         if (stored != expected)
             throw new StartupException($"the pipeline left {stored} rows; expected {expected}");
-        return (traffic.Count / elapsed.TotalSeconds, cpu.TotalMicroseconds / traffic.Count);
+        var valid = traffic.Count(m => m.Valid);
+        return (traffic.Count / elapsed.TotalSeconds, cpu.TotalMicroseconds / traffic.Count, postgres.TotalMicroseconds / Math.Max(1, valid));
     }
 
     // The warm-up leaves methods queued for their optimised tier, compiled in the background over the next second or
