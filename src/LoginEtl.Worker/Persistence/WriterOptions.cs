@@ -19,5 +19,5 @@ public sealed class WriterOptions
 
     /// <summary>A batch this long is committed without waiting.</summary>
     [Range(1, 10_000, ErrorMessage = "Writer__MinBatchSize must be from 1 to 10000")]
-    public int MinBatchSize { get; set; } = 50;
+    public int MinBatchSize { get; set; } = 200;
 }
