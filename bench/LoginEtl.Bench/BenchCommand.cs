@@ -86,9 +86,9 @@ sealed class BenchCommand : RootCommand
         {
             var bench = new BenchSettings(parsed.GetValue(_messages), parsed.GetValue(_invalidPercent), parsed.GetValue(_inboxPrefill),
                 TimeSpan.FromMilliseconds(parsed.GetValue(_sqsLatency)), TimeSpan.FromSeconds(parsed.GetValue(_idleSeconds)),
-                parsed.GetValue(_fifoGroups) ?? [], parsed.GetValue(_pipelineOnly));
+                parsed.GetValue(_fifoGroups) ?? []);
             var runner = new BenchRunner(settings, bench, Console.Error);
-            if (bench.PipelineOnly)
+            if (parsed.GetValue(_pipelineOnly))
             {
                 var pipeline = await runner.RunPipelineAsync();
                 Console.WriteLine(parsed.GetValue(_json) ? JsonSerializer.Serialize(pipeline) : pipeline.ToTable());

@@ -7,6 +7,5 @@ namespace LoginEtl.Bench;
 /// <param name="SqsLatency">Time added to every SQS call of every phase.</param>
 /// <param name="IdleDuration">How long the idle phase counts receives.</param>
 /// <param name="FifoGroups">For each number, the etl on a FIFO queue with that many message groups; empty leaves it out.</param>
-/// <param name="PipelineOnly">Only the pipeline phase (no SQS phases).</param>
 sealed record BenchSettings(int Messages, double InvalidPercent, long InboxPrefill, TimeSpan SqsLatency, TimeSpan IdleDuration,
-    IReadOnlyList<int> FifoGroups, bool PipelineOnly = false);
+    IReadOnlyList<int> FifoGroups);

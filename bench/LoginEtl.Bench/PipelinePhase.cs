@@ -25,8 +25,8 @@ static class PipelinePhase
     public static async Task<(double Rate, double CpuMicroseconds, double PostgresCpuMicroseconds)> MeasureAsync(BenchEnvironment bench, long storedBefore)
     {
         await bench.Database.EnsureIsolatedAsync();
-        var warmUp = bench.Traffic().Take(EtlPhase.WarmUpCount(bench)).ToList();
         var traffic = bench.Traffic().ToList();
+        var warmUp = traffic[..EtlPhase.WarmUpCount(bench)];
         using var host = bench.CreatePipelineHost();
         await host.StartAsync();
         var dispatcher = host.Services.GetRequiredService<LoginEventDispatcherFactory>().Create("loginetl-bench-pipeline");
@@ -42,11 +42,11 @@ static class PipelinePhase
         var (cpu, postgres) = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore, ProcStat.CpuOfAll("postgres") - postgresBefore);
         await host.StopAsync();
 
-        var expected = storedBefore + warmUp.Count(m => m.Valid) + traffic.Count(m => m.Valid);
+        var valid = traffic.Count(m => m.Valid);
+        var expected = storedBefore + warmUp.Count(m => m.Valid) + valid;
         var stored = await bench.Database.CountLoginsAsync();
         if (stored != expected)
             throw new StartupException($"the pipeline left {stored} rows; expected {expected}");
-        var valid = traffic.Count(m => m.Valid);
         return (traffic.Count / elapsed.TotalSeconds, cpu.TotalMicroseconds / traffic.Count, postgres.TotalMicroseconds / Math.Max(1, valid));
     }
 

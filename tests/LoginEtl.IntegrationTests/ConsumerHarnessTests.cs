@@ -71,7 +71,7 @@ public class ConsumerHarnessTests
         var dispatcher = host.Services.GetRequiredService<LoginEventDispatcherFactory>().Create("loginetl-harness-dispatch");
         var read = host.Services.GetRequiredService<LoginReader>().Read(
             """{"user_id": "read-once", "app_version": "2.3.0", "device_type": "ios", "ip": "198.51.100.9", "device_id": "123-45-6789", "locale": null}""",
-            262_144, BodyShapes.Auto, out _);
+            new SqsOptions().MaxBodyBytes, BodyShapes.Auto, out _);
         Assert.Null(read.Rejection);
         // Bytes that are no JSON at all: with the login read beside them, the pipeline has nothing to parse.
         var unreadable = "not json"u8.ToArray();

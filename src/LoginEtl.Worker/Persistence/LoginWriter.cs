@@ -56,7 +56,7 @@ public sealed class LoginWriter : BackgroundService
             SELECT coalesce(b.text_id, b.message_key::text), b.outbox_body
             FROM batch b JOIN fresh f USING (sent_at, message_key)
             WHERE b.outbox_body IS NOT NULL
-        ), 
+        ),
         """ : "")}stored AS (
             INSERT INTO user_logins (user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date)
             SELECT b.user_id, b.device_type, b.masked_ip, b.masked_device_id, b.locale, b.app_version, b.create_date
