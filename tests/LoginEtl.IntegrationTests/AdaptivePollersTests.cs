@@ -5,7 +5,7 @@ using LoginEtl.IntegrationTests.Infrastructure;
 namespace LoginEtl.IntegrationTests;
 
 /// <summary>How many long polls a replica keeps open, read where an operator reads it: the /metrics scrape.</summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Alone)]
 public partial class AdaptivePollersTests
 {
     const int MaxPollers = 16;

@@ -12,7 +12,7 @@ namespace LoginEtl.IntegrationTests;
 /// reached. Only each rule's <c>for:</c> is shortened to nothing, so that a condition fires as soon as it holds
 /// (promtool's tests cover the durations); the expressions are the shipped ones.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Alone)]
 public partial class AlertsFiringTests(ITestOutputHelper output)
 {
     [Fact]

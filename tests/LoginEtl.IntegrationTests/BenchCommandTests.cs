@@ -54,7 +54,7 @@ public class BenchCommandTests
         // At most 10 messages a receive and 10 a batch delete: 200 calls per 1000 messages is the floor.
         Assert.True(root.GetProperty("sqs_calls_per_1000_msgs").GetDouble() >= 200, root.GetProperty("sqs_calls_per_1000_msgs").ToString());
         var calls = root.GetProperty("etl_sqs_calls");
-        // Counted from the first reading of /metrics past the warm-up (ten a second) to the last settled message: most
+        // Counted from the first reading of /metrics past the warm-up (ten a second near it) to the last settled message: most
         // of the 3,000 measured, a receive and a batch delete per ten at most.
         Assert.InRange(calls.GetProperty("ReceiveMessage").GetInt64(), 100, 3_000);
         Assert.InRange(calls.GetProperty("DeleteMessageBatch").GetInt64(), 100, 3_000);

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Hosting;
 namespace LoginEtl.IntegrationTests;
 
 /// <summary>The consumer on MassTransit's in-memory test harness, with the same bus configuration as the service.</summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.InProcess)]
 public class ConsumerHarnessTests
 {
     [Fact]

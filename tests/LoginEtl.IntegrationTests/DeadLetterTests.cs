@@ -4,7 +4,7 @@ using static LoginEtl.IntegrationTests.Infrastructure.SampleLogins;
 
 namespace LoginEtl.IntegrationTests;
 
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.InProcess)]
 public class DeadLetterTests
 {
     const string Ip = SampleLogins.Ip;

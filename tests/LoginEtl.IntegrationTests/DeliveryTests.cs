@@ -2,7 +2,7 @@ using LoginEtl.IntegrationTests.Infrastructure;
 
 namespace LoginEtl.IntegrationTests;
 
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Alone)]
 public class DeliveryTests
 {
     [Fact]

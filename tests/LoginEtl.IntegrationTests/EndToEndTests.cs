@@ -3,7 +3,7 @@ using LoginEtl.Worker.Masking;
 
 namespace LoginEtl.IntegrationTests;
 
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.InProcess)]
 public class EndToEndTests
 {
     // Encoded independently of the code under test: major * 1,000,000 + minor * 1,000 + patch.

@@ -3,7 +3,7 @@ using static LoginEtl.IntegrationTests.Infrastructure.SampleLogins;
 
 namespace LoginEtl.IntegrationTests;
 
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.InProcess)]
 public class EnvelopeTests
 {
     [Fact]

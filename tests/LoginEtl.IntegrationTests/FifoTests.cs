@@ -12,7 +12,7 @@ namespace LoginEtl.IntegrationTests;
 /// once, through a database that refuses writes for a while, a replica killed in the middle, and a redrive of the
 /// dead letters interrupted and run again; dead letters keep their group.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.InProcess)]
 public class FifoTests
 {
     const int Groups = 50;
@@ -97,7 +97,7 @@ public class FifoTests
     static async Task AssertEachGroupInOrderAsync(TestDatabase database, int valid)
     {
         var events = new List<string>();
-        await using (var connection = new Npgsql.NpgsqlConnection(database.ConnectionString))
+        await using (var connection = database.CreateConnection())
         {
             await connection.OpenAsync();
             await using var command = new Npgsql.NpgsqlCommand("SELECT body FROM seen_events ORDER BY id", connection);

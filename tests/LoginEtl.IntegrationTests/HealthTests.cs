@@ -4,7 +4,7 @@ using LoginEtl.IntegrationTests.Infrastructure;
 
 namespace LoginEtl.IntegrationTests;
 
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Alone)]
 public class HealthTests
 {
     static async Task<HttpStatusCode?> StatusAsync(HttpClient http, string path)

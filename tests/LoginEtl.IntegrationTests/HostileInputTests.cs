@@ -8,7 +8,7 @@ using LoginEtl.Testing;
 namespace LoginEtl.IntegrationTests;
 
 /// <summary>Thousands of malformed, oversized and adversarial bodies: the service never crashes, and each ends as a row or a dead letter.</summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.InProcess)]
 public class HostileInputTests(ITestOutputHelper output)
 {
     static string Login(string userId, string ip = $"\"{SampleLogins.Ip}\"", string locale = "null", string version = "\"1.0\"") =>

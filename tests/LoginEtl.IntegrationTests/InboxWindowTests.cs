@@ -16,7 +16,7 @@ using Npgsql;
 namespace LoginEtl.IntegrationTests;
 
 /// <summary>The inbox keeps what it must for its window, with real PostgreSQL: expiry empties whole days, nothing else.</summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.InProcess)]
 public class InboxWindowTests
 {
     static readonly UserLogin Row = new()

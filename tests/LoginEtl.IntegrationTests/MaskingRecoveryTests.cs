@@ -6,7 +6,7 @@ using Npgsql;
 namespace LoginEtl.IntegrationTests;
 
 /// <summary>Encrypt mode, recovery records and key rotation, through the commands an operator runs.</summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.InProcess)]
 public sealed class MaskingRecoveryTests : IDisposable
 {
     readonly string _keys = Directory.CreateTempSubdirectory("loginetl-keys-").FullName;
@@ -178,7 +178,7 @@ public sealed class MaskingRecoveryTests : IDisposable
 
     static async Task ResealAsync(TestDatabase database, string mask, byte[] sealedValue)
     {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await using var connection = database.CreateConnection();
         await connection.OpenAsync();
         await using var update = new NpgsqlCommand("UPDATE loginetl_mask_recovery SET sealed_value = $1 WHERE masked_value = $2", connection)
         {

@@ -6,7 +6,7 @@ using LoginEtl.IntegrationTests.Infrastructure;
 namespace LoginEtl.IntegrationTests;
 
 /// <summary>A full run, valid and invalid messages alike, leaves no original ip or device_id in a log line or a span.</summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Alone)]
 public class NoPersonalDataLeakTests
 {
     static List<string> Bodies(List<SampleLogins.Login> logins) =>

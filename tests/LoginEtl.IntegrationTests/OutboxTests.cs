@@ -6,7 +6,7 @@ using LoginEtl.Worker.Contracts;
 namespace LoginEtl.IntegrationTests;
 
 /// <summary>With Outbox__QueueName set, each stored login is published once it is committed, at least once, masked only.</summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.InProcess)]
 public class OutboxTests
 {
     // Delivery is at least once: an event may come twice, so this waits for as many distinct ones.

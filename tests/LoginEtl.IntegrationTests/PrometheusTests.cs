@@ -15,7 +15,7 @@ namespace LoginEtl.IntegrationTests;
 /// The dashboard against a real Prometheus: it scrapes a running service through a steady load, and every query of
 /// every panel is evaluated as Grafana would send it.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Alone)]
 public class PrometheusTests(ITestOutputHelper output)
 {
     const int LoadMessages = 4_000;

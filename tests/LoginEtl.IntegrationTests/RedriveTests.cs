@@ -10,7 +10,7 @@ namespace LoginEtl.IntegrationTests;
 /// Dead letters go back with `login-etl redrive` and keep their identity: a message is stored once however often it
 /// comes back, and a producer cannot borrow an identity to suppress a message of its own.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.InProcess)]
 public class RedriveTests
 {
     static async Task<Cli.Result> RunAsync(params string[] arguments)

@@ -4,7 +4,7 @@ using LoginEtl.IntegrationTests.Infrastructure;
 
 namespace LoginEtl.IntegrationTests;
 
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Alone)]
 public class SqsOutageTests
 {
     [Fact]

@@ -4,7 +4,7 @@ using LoginEtl.IntegrationTests.Infrastructure;
 namespace LoginEtl.IntegrationTests;
 
 /// <summary>How `login-etl run` stops: Ctrl+C at a terminal cuts the long polls short; SIGTERM lets them return (CrashTests).</summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Alone)]
 public class StopTests
 {
     [Fact]

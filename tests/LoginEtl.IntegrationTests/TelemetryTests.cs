@@ -9,7 +9,7 @@ using Npgsql;
 
 namespace LoginEtl.IntegrationTests;
 
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Alone)]
 public partial class TelemetryTests
 {
     [Fact]

@@ -16,7 +16,7 @@ sealed class InboxLock : IAsyncDisposable
 
     public static async Task<InboxLock> TakeAsync(TestDatabase database)
     {
-        var connection = new NpgsqlConnection(database.ConnectionString);
+        var connection = database.CreateConnection();
         await connection.OpenAsync();
         var transaction = await connection.BeginTransactionAsync();
         await using (var lockTable = new NpgsqlCommand("LOCK TABLE loginetl_inbox IN EXCLUSIVE MODE", connection, transaction))
