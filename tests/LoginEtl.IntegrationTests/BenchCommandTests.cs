@@ -7,7 +7,7 @@ using Npgsql;
 namespace LoginEtl.IntegrationTests;
 
 /// <summary>The benchmark command works end to end on a small load; its figures are for its own report, not asserted.</summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Processes)]
 public class BenchCommandTests
 {
     [Fact]

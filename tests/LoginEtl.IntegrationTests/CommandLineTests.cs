@@ -9,7 +9,7 @@ using Npgsql;
 
 namespace LoginEtl.IntegrationTests;
 
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Processes)]
 public class CommandLineTests
 {
     [Fact]

@@ -6,7 +6,7 @@ namespace LoginEtl.IntegrationTests;
 /// Replicas killed and replaced while they drain a queue: every valid message ends as exactly one row, every
 /// invalid one in the dead-letter queue, and the queue empty.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Processes)]
 public class CrashTests
 {
     const int Valid = 19_000;

@@ -11,7 +11,7 @@ namespace LoginEtl.IntegrationTests;
 /// while a backlog waits on a queue with maxReceiveCount 3: the replica stops being ready and stops consuming, nothing
 /// valid is dead-lettered, and once the refusal ends every login is one row, with no redrive.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Processes)]
 public class DatabaseRefusalTests(ITestOutputHelper output)
 {
     const int Backlog = 2_000;

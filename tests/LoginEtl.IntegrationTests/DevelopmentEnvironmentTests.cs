@@ -7,7 +7,7 @@ namespace LoginEtl.IntegrationTests;
 /// there the host validates its whole service graph when it is built, so a command whose host registers something it
 /// cannot construct fails there first.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Processes)]
 public class DevelopmentEnvironmentTests
 {
     static readonly Dictionary<string, string?> Development = new() { ["DOTNET_ENVIRONMENT"] = "Development" };

@@ -11,7 +11,7 @@ namespace LoginEtl.IntegrationTests;
 /// records each SQS call and the queue it names; every call must be authorised by the policy on that queue, and every
 /// action the policy grants must have been used.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Processes)]
 public class IamPolicyProofTests(ITestOutputHelper output)
 {
     // The policy's resources, by the role of the queue: the test's own queues stand in for them.

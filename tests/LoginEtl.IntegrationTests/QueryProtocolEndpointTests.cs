@@ -8,7 +8,7 @@ namespace LoginEtl.IntegrationTests;
 /// An SQS endpoint that speaks only the older query protocol (LocalStack before 3.0, ElasticMQ before 1.4) answers
 /// AWSSDK.SQS 4's JSON requests with XML: each command that checks the queue says so in one line naming the endpoint.
 /// </summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Processes)]
 public class QueryProtocolEndpointTests
 {
     // What such an endpoint answers a request without a query-protocol Action, as LocalStack 2 does.

@@ -3,7 +3,7 @@ using LoginEtl.IntegrationTests.Infrastructure;
 namespace LoginEtl.IntegrationTests;
 
 /// <summary>Queues that would lose or loop messages stop `run` at start, with one line naming what to change.</summary>
-[Collection(IntegrationCollection.Name)]
+[Collection(IntegrationCollection.Processes)]
 public class QueueChecksTests
 {
     [Fact]

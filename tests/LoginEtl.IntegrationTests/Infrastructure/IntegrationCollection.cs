@@ -9,7 +9,7 @@ namespace LoginEtl.IntegrationTests.Infrastructure;
 static class IntegrationCollection
 {
     // Out-of-process services (the built login-etl), the benchmark, and the replicas of the crash tests.
-    public const string Name = "real services";
+    public const string Processes = "real services";
 
     // Services run in this process, none listened to from outside it.
     public const string InProcess = "real services, in this process";
@@ -17,7 +17,7 @@ static class IntegrationCollection
     public const string Alone = "real services, alone";
 }
 
-[CollectionDefinition(IntegrationCollection.Name)]
+[CollectionDefinition(IntegrationCollection.Processes)]
 public sealed class ProcessesLane;
 
 [CollectionDefinition(IntegrationCollection.InProcess)]
