@@ -12,26 +12,13 @@ static class ProcStat
     const double TicksPerSecond = 100;
 
     /// <summary>The CPU time a process has used so far, its threads together; null once it is gone.</summary>
-    public static TimeSpan? CpuOf(int pid)
-    {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+    public static TimeSpan? CpuOf(int pid) => Read(pid) is { } stat ? stat.Own : null;
 
-        // "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses, so the fields are counted from its last ')'.
-        // After it, utime and stime are the 12th and 13th fields.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
-    }
-
-    /// <summary>The CPU time all processes named <paramref name="name"/> (<c>/proc/PID/comm</c>) have used so far, those that still run.</summary>
+    /// <summary>
+    /// The CPU time all processes named <paramref name="name"/> (<c>/proc/PID/comm</c>) have used so far: those that
+    /// still run, and those that ended, as their parent counts them. PostgreSQL starts a process for each connection
+    /// and each autovacuum run, so a server's CPU over a phase is not the sum of the processes alive at its two ends.
+    /// </summary>
     public static TimeSpan CpuOfAll(string name)
     {
         var total = TimeSpan.Zero;
@@ -49,9 +36,33 @@ static class ProcStat
                 continue;
             }
 
-            total += CpuOf(pid) ?? TimeSpan.Zero;
+            // An ended process is in the count of the process that reaped it, once, and so in the total while that one runs.
+            if (Read(pid) is { } stat)
+                total += stat.Own + stat.EndedChildren;
         }
 
         return total;
     }
+
+    static Stat? Read(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses, so the fields are counted from its last ')'.
+        // After it, utime and stime are the 12th and 13th fields; cutime and cstime (the reaped children's) the 14th and 15th.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return new Stat(Ticks(fields[11]) + Ticks(fields[12]), Ticks(fields[13]) + Ticks(fields[14]));
+    }
+
+    static TimeSpan Ticks(string field) => TimeSpan.FromSeconds(long.Parse(field, CultureInfo.InvariantCulture) / TicksPerSecond);
+
+    readonly record struct Stat(TimeSpan Own, TimeSpan EndedChildren);
 }

@@ -44,4 +44,29 @@ public class ProcessUsageTests
         Assert.True(ProcStat.CpuOfAll(name) >= read - TimeSpan.FromSeconds(0.02), $"all {name} processes used less than this one");
         Assert.Null(ProcStat.CpuOf(int.MaxValue));
     }
+
+    [Fact]
+    public async Task The_cpu_time_of_every_process_of_a_name_keeps_what_its_ended_processes_used()
+    {
+        // A shell that spins in a subshell of its own for half a second, then waits for its input to end: once the
+        // subshell has ended, its CPU is only in the count its parent keeps of the children it reaped.
+        var before = ProcStat.CpuOfAll("bash");
+        using var shell = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash",
+            ["-c", "(end=$(( ${EPOCHREALTIME/./} + 500000 )); while (( ${EPOCHREALTIME/./} < end )); do :; done); echo spun; read -r _"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            Assert.Equal("spun", await shell.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+            var used = ProcStat.CpuOfAll("bash") - before;
+            Assert.True(used >= TimeSpan.FromSeconds(0.1), $"the bash processes used {used.TotalSeconds:F2} s, with a subshell that spun for 0.5 s");
+        }
+        finally
+        {
+            shell.StandardInput.Close();
+            await shell.WaitForExitAsync();
+        }
+    }
 }
