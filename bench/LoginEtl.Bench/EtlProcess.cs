@@ -13,7 +13,7 @@ namespace LoginEtl.Bench;
 /// The etl as a replica runs it: the built <c>login-etl run --drain</c> in a process of its own, with the image's
 /// collector settings, its probes' endpoint listening and probed as in a pod. It is measured from outside, as an
 /// operator would: its counters read from its <c>/metrics</c>, its CPU and peak resident set from <c>/proc</c>, twice a
-/// second, and ten times a second over the last tenth of the warm-up and of the drain. The measurement starts once <c>--warm-up</c>
+/// second, and ten times a second from a second before the end of the warm-up and of the drain. The measurement starts once <c>--warm-up</c>
 /// messages were received and ends at the last reading where a message was settled; its peak resident set is the whole
 /// process's, start and warm-up included.
 /// </summary>
@@ -43,9 +43,8 @@ static class EtlProcess
         foreach (var (name, value) in ImageGcSettings)
             start.Environment.TryAdd(name, value);
 
-        // The drain receives the warm-up and the measured messages: the end of each is read closely, from nine tenths of it.
-        var nearTheMark = warmUpMessages * 9L / 10;
-        var nearTheEnd = (warmUpMessages + bench.MessageCount) * 9L / 10;
+        // The drain receives the warm-up and the measured messages: the end of each is read closely.
+        var total = (long)warmUpMessages + bench.MessageCount;
         using var process = Process.Start(start)!;
         var output = new OutputTail();
         process.OutputDataReceived += (_, e) => output.Add(e.Data);
@@ -55,7 +54,7 @@ static class EtlProcess
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(3) };
         // Until a reading passes the warm-up, the last one before it; at first, the process's start (nothing done yet).
         var beforeMark = new Reading(Now(), TimeSpan.Zero, ProcStat.CpuOfAll("postgres"), 0, 0, 0, 0, new Dictionary<string, long>());
-        Reading? mark = null, last = null;
+        Reading? mark = null, last = null, previous = null, latest = null;
         double peakRss = 0;
         var started = Stopwatch.GetTimestamp();
         await using (bench.Progress(() => $"etl: login-etl run --drain (process {process.Id}) {last?.Received ?? 0} received ({Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s)"))
@@ -64,11 +63,11 @@ static class EtlProcess
             var probing = ProbeAsync(client, exited.Token);
             while (!process.HasExited)
             {
-                var received = (last ?? beforeMark).Received;
-                var closely = mark is null ? received >= nearTheMark : received >= nearTheEnd;
+                var closely = Near(previous, latest, mark is null ? warmUpMessages : total);
                 await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(closely ? ReadClosely : ReadEvery));
                 if (await ReadAsync(client, process.Id) is not { } reading)
                     continue;
+                (previous, latest) = (latest, reading);
                 peakRss = Math.Max(peakRss, ProcessUsage.PeakResidentBytes($"/proc/{process.Id}/status") ?? 0);
                 if (mark is null && reading.Received >= warmUpMessages)
                     mark = reading;
@@ -99,6 +98,17 @@ static class EtlProcess
             PostgresCpuMicroseconds = (last.Postgres - mark.Postgres).TotalMicroseconds / Math.Max(1, last.Stored - mark.Stored),
             MeanBatchSize = (last.Stored - mark.Stored) / (double)Math.Max(1, last.Commits - mark.Commits),
         };
+    }
+
+    // Whether the count of received messages may pass the boundary before a second has gone, at the rate of the last two
+    // readings; and from the start until a message has been received, since a drain that starts on a full queue runs
+    // at once at full speed.
+    static bool Near(Reading? previous, Reading? latest, long boundary)
+    {
+        if (latest is null || previous is null || latest.Received == 0)
+            return true;
+        var rate = (latest.Received - previous.Received) / Math.Max(1e-3, (latest.At - previous.At).TotalSeconds);
+        return latest.Received + rate * 2 * ReadEvery.TotalSeconds >= boundary;
     }
 
     /// <summary>The built login-etl with <paramref name="arguments"/>: its own executable beside this one, as the image runs it.</summary>
