@@ -57,21 +57,14 @@ public static partial class StartupChecks
         };
     }
 
-    /// <summary>
-    /// The database answers, has every migration of this build (read without EF Core: <see cref="MigrationHistory"/>),
-    /// and its user_logins has the columns the service writes (<see cref="UserLoginsColumns"/>).
-    /// </summary>
+    /// <summary>The database answers and has every migration of this build (read without EF Core: <see cref="MigrationHistory"/>).</summary>
     public static async Task EnsureDatabaseReadyAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
         try
         {
-            var pending = await MigrationHistory.PendingAsync(dataSource, cancellationToken);
+            var pending = await MigrationHistory.PendingAsync(services.GetRequiredService<NpgsqlDataSource>(), cancellationToken);
             if (pending.Count > 0)
                 throw new StartupException("the database is not migrated: run `login-etl migrate` first");
-            var problems = await UserLoginsColumns.ProblemsAsync(dataSource, cancellationToken);
-            if (problems.Count > 0)
-                throw new StartupException($"{string.Join("; ", problems)}: alter the table to match, or let `login-etl migrate` create it");
         }
         catch (Exception ex) when (ex is NpgsqlException or SocketException or TimeoutException)
         {
