@@ -81,7 +81,7 @@ public partial class ArchitectureTests
         Assert.DoesNotContain("Consumers", imports["Masking"]);
         Assert.DoesNotContain("Sqs", imports["Consumers"]);
         Assert.DoesNotContain("Aws", imports["Consumers"]);
-        Assert.All(new[] { "Persistence", "Sqs", "Hosting", "Commands", "Bench" }, folder => Assert.DoesNotContain(folder, imports["Outbox"]));
+        Assert.All(new[] { "Persistence", "Sqs", "Hosting", "Commands" }, folder => Assert.DoesNotContain(folder, imports["Outbox"]));
         Assert.All(imports.Where(i => i.Key != "Commands" && i.Key != "").Select(i => i.Value), named => Assert.DoesNotContain("Commands", named));
     }
 }
